@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `enricher` command: `serve` runs the service, `config check` validates settings.
+@main
+struct Enricher: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enricher",
+        abstract: "Finds cover images for a media catalog's entities.",
+        version: EnricherVersion.current,
+        subcommands: [Serve.self, ConfigCommand.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+enum EnricherVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import EnricherAPI
+import EnricherCore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP API and background work until SIGTERM or SIGINT.")
+
+    @Option(help: "A JSON configuration file (same as ENRICHER_CONFIG_FILE).")
+    var config: String?
+
+    func run() async throws {
+        let configuration = try loadConfiguration(file: config, forServing: true)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+            return handler
+        }
+        let logger = Logger(label: "enricher")
+        logger.info("starting", metadata: [
+            "version": "\(EnricherVersion.current)",
+            "config": .dictionary(Dictionary(uniqueKeysWithValues: configuration.effective.map { ($0.key, .string($0.value)) })),
+        ])
+        let application: Application
+        do {
+            application = try await Application(configuration: configuration, logger: logger)
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(1)
+        }
+        let group = ServiceGroup(
+            services: [application],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        Task {
+            if let port = try? await application.waitUntilListening() {
+                logger.info("listening", metadata: ["host": "\(configuration.http.host)", "port": "\(port)"])
+            }
+        }
+        try await group.run()
+        logger.info("stopped")
+    }
+}
+
+/// Reads the configuration from the environment (and a file), exiting with the offending key's name when invalid.
+func loadConfiguration(file: String?, forServing: Bool) throws -> Configuration {
+    var environment = ProcessInfo.processInfo.environment
+    if let file { environment[ConfigurationKey.configFile.name] = file }
+    do {
+        let configuration = try Configuration(environment: environment)
+        if forServing { try configuration.validateForServing() }
+        return configuration
+    } catch {
+        FileHandle.standardError.write(Data("enricher: \(error)\n".utf8))
+        throw ExitCode(2)
+    }
+}

@@ -1,0 +1,50 @@
+import EnricherCore
+import FlyingFox
+import Foundation
+import Logging
+import MongoDB
+
+/// The one FlyingFox handler: authenticates `/v1`, routes, and turns every error into problem+json.
+struct APIHandler: HTTPHandler {
+    let router: Router
+    let authenticator: Authenticator
+    let logger: Logger
+
+    func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let path = request.path
+        let started = ContinuousClock.now
+        let response: HTTPResponse
+        do {
+            response = try await route(request)
+        } catch let problem as Problem {
+            response = problem.response(instance: path)
+        } catch let error as MongoError where error.isTransient {
+            logger.warning("database unavailable", metadata: ["path": "\(path)", "error": "\(error)"])
+            response = Problem(.unavailable, detail: "the database is unavailable, try again shortly", headers: ["Retry-After": "5"]).response(instance: path)
+        } catch {
+            logger.error("request failed", metadata: ["method": "\(request.method.rawValue)", "path": "\(path)", "error": "\(error)"])
+            response = Problem(.internalError, detail: "an unexpected error occurred; it has been logged").response(instance: path)
+        }
+        logger.debug("request", metadata: [
+            "method": "\(request.method.rawValue)", "path": "\(path)", "status": "\(response.statusCode.code)",
+            "ms": "\((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000 + (ContinuousClock.now - started).components.seconds * 1000)",
+        ])
+        return response
+    }
+
+    private func route(_ request: HTTPRequest) async throws -> HTTPResponse {
+        if request.path == "/v1" || request.path.hasPrefix("/v1/"),
+           let refusal = authenticator.refusal(authorization: request.headers[.authorization]) {
+            throw Problem(.unauthorized, detail: refusal, headers: ["WWW-Authenticate": #"Bearer realm="enricher""#])
+        }
+        switch router.match(method: request.method, path: request.path) {
+        case .found(let handler, let parameters):
+            return try await handler(RouteRequest(http: request, path: request.path, parameters: parameters))
+        case .methodNotAllowed(let allowed):
+            let names = allowed.map(\.rawValue).joined(separator: ", ")
+            throw Problem(.methodNotAllowed, detail: "\(request.method.rawValue) is not allowed here; use \(names)", headers: ["Allow": names])
+        case .notFound:
+            throw Problem(.notFound, detail: "no such resource: \(request.path)")
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import EnricherCore
+import FlyingFox
+import FlyingSocks
+import Foundation
+import Logging
+import MongoDB
+import ServiceLifecycle
+
+/// The running service: the database connection, its storage, and the HTTP API, started and stopped together.
+public final class Application: Service, Sendable {
+    public let configuration: Configuration
+    public let database: MongoDatabase
+    private let server: HTTPServer
+    private let gate: ConnectionGate
+    private let logger: Logger
+
+    /// Connects to the database (retrying for `ENRICHER_DB_STARTUP_TIMEOUT_SECONDS`), ensures indexes
+    /// and prepares the server. Throws `StartupError` with a message fit for an operator.
+    public init(configuration: Configuration, logger: Logger) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        let redactedURI = Configuration.redact(mongoURI: configuration.database.uri)
+        let database: MongoDatabase
+        do {
+            database = try MongoDatabase(.init(
+                uri: configuration.database.uri,
+                databaseName: configuration.database.name,
+                threads: configuration.database.threads,
+                queueLimit: configuration.database.queueLimit,
+                serverSelectionTimeoutMS: Int32(configuration.database.serverSelectionTimeoutMS)
+            ))
+        } catch {
+            throw StartupError.database("MONGODB_URI \(redactedURI) is not usable: \(error)")
+        }
+        do {
+            try await database.waitUntilReachable(timeout: configuration.database.startupTimeout, logger: logger)
+            try await EntityRepository(database: database).ensureIndexes()
+        } catch {
+            database.close()
+            let seconds = configuration.database.startupTimeout.components.seconds
+            throw StartupError.database("cannot reach MongoDB at \(redactedURI) after \(seconds) s (ENRICHER_DB_STARTUP_TIMEOUT_SECONDS): \(error)")
+        }
+        self.database = database
+
+        var router = Router()
+        HealthRoutes(database: database, configuration: configuration).register(in: &router)
+        EntityRoutes(repository: EntityRepository(database: database), limits: configuration.limits,
+                     maxBodyBytes: configuration.http.maxBodyBytes).register(in: &router)
+        let handler = APIHandler(router: router, authenticator: Authenticator(keys: configuration.apiKeys), logger: logger)
+
+        gate = ConnectionGate(limit: configuration.http.maxConnections)
+        let address: any SocketAddress
+        do {
+            let port = UInt16(configuration.http.port)
+            address = configuration.http.host.contains(":")
+                ? try sockaddr_in6.inet6(ip6: configuration.http.host, port: port)
+                : try sockaddr_in.inet(ip4: configuration.http.host, port: port)
+        } catch {
+            database.close()
+            throw StartupError.server("ENRICHER_HOST '\(configuration.http.host)' is not an IP address to listen on")
+        }
+        let requestTimeout = configuration.http.requestTimeout.components.seconds
+        server = HTTPServer(config: HTTPServer.Configuration(
+            address: address,
+            timeout: TimeInterval(requestTimeout),
+            pool: ServerSocketPool(inner: HTTPServer.defaultPool(), ioTimeout: configuration.http.readTimeout, gate: gate),
+            logger: FlyingFoxLogger(logger: logger, gate: gate)
+        ), handler: handler)
+    }
+
+    /// Serves until cancelled or a graceful shutdown is triggered, then lets in-flight requests finish
+    /// within `ENRICHER_SHUTDOWN_GRACE_SECONDS` and closes the database pool.
+    public func run() async throws {
+        defer { database.close() }
+        try await withGracefulShutdownHandler {
+            try await server.run()
+        } onGracefulShutdown: {
+            Task { await self.stop() }
+        }
+    }
+
+    /// Stops accepting connections and waits for open ones to finish, up to the grace period.
+    public func stop() async {
+        logger.info("shutting down", metadata: ["graceSeconds": "\(configuration.http.shutdownGrace.components.seconds)"])
+        await server.stop(timeout: TimeInterval(configuration.http.shutdownGrace.components.seconds))
+    }
+
+    /// The port the server listens on, once it does.
+    public func waitUntilListening(timeout: TimeInterval = 10) async throws -> Int {
+        try await server.waitUntilListening(timeout: timeout)
+        switch await server.listeningAddress {
+        case .ip4(_, let port), .ip6(_, let port): return Int(port)
+        default: throw StartupError.server("the server is not listening on an IP address")
+        }
+    }
+
+    /// Client connections open right now.
+    public var openConnections: Int { gate.openConnections }
+}
+
+/// Why the service could not start, phrased for the operator reading the console.
+public enum StartupError: Error, CustomStringConvertible {
+    case database(String)
+    case server(String)
+
+    public var description: String {
+        switch self {
+        case .database(let message), .server(let message): message
+        }
+    }
+}

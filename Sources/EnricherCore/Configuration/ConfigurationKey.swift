@@ -1,0 +1,62 @@
+/// Every setting Enricher reads, with its default and meaning. The README's configuration table and
+/// `GET /v1/config` are both this list.
+public struct ConfigurationKey: Sendable, Hashable {
+    public let name: String
+    /// nil when the setting has no default.
+    public let defaultValue: String?
+    public let meaning: String
+    /// Shown as `<redacted>` in logs and `GET /v1/config`.
+    public let secret: Bool
+
+    init(_ name: String, _ defaultValue: String?, _ meaning: String, secret: Bool = false) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.meaning = meaning
+        self.secret = secret
+    }
+}
+
+extension ConfigurationKey {
+    public static let configFile = ConfigurationKey("ENRICHER_CONFIG_FILE", nil,
+        "Path of a JSON file whose object maps any of these keys to values; the environment overrides it.")
+    public static let host = ConfigurationKey("ENRICHER_HOST", "0.0.0.0", "Address the HTTP server listens on.")
+    public static let port = ConfigurationKey("ENRICHER_PORT", "8080", "TCP port of the HTTP server (0 picks a free one).")
+    public static let apiKeys = ConfigurationKey("ENRICHER_API_KEYS", nil,
+        "Comma-separated API keys accepted as `Authorization: Bearer <key>` on /v1. Required (scripts/run makes one).", secret: true)
+    public static let maxBodyBytes = ConfigurationKey("ENRICHER_MAX_BODY_BYTES", "1048576",
+        "Largest request body accepted; larger ones get 413.")
+    public static let readTimeout = ConfigurationKey("ENRICHER_HTTP_READ_TIMEOUT_SECONDS", "30",
+        "A connection that sends nothing for this long while a request (or the next one) is due is closed.")
+    public static let requestTimeout = ConfigurationKey("ENRICHER_HTTP_REQUEST_TIMEOUT_SECONDS", "60",
+        "Longest time a request handler may run.")
+    public static let maxConnections = ConfigurationKey("ENRICHER_MAX_CONNECTIONS", "1024",
+        "Most client connections served at once; further clients wait in the listen backlog.")
+    public static let shutdownGrace = ConfigurationKey("ENRICHER_SHUTDOWN_GRACE_SECONDS", "10",
+        "On SIGTERM/SIGINT, how long in-flight requests may take to finish.")
+    public static let mongoURI = ConfigurationKey("MONGODB_URI", "mongodb://127.0.0.1:27017/?directConnection=true",
+        "MongoDB connection string (its password is redacted wherever it is shown).")
+    public static let database = ConfigurationKey("ENRICHER_DATABASE", "enricher", "Database name.")
+    public static let dbThreads = ConfigurationKey("ENRICHER_DB_THREADS", "8",
+        "Threads running blocking libmongoc calls (and pooled connections).")
+    public static let dbQueueLimit = ConfigurationKey("ENRICHER_DB_QUEUE_LIMIT", "10000",
+        "Database operations that may wait for a thread; past it requests get 503.")
+    public static let dbStartupTimeout = ConfigurationKey("ENRICHER_DB_STARTUP_TIMEOUT_SECONDS", "30",
+        "At start-up, how long to keep retrying an unreachable database before exiting.")
+    public static let dbServerSelectionTimeout = ConfigurationKey("ENRICHER_DB_SERVER_SELECTION_TIMEOUT_MS", "5000",
+        "How long one operation waits for a usable server (unless the URI sets serverSelectionTimeoutMS).")
+    public static let batchMaxEntities = ConfigurationKey("ENRICHER_BATCH_MAX_ENTITIES", "1000",
+        "Most entities in one POST /v1/entities/batch (1 to 1000).")
+    public static let listDefaultLimit = ConfigurationKey("ENRICHER_LIST_DEFAULT_LIMIT", "100",
+        "Page size of GET /v1/entities when no limit is given.")
+    public static let listMaxLimit = ConfigurationKey("ENRICHER_LIST_MAX_LIMIT", "500",
+        "Largest page size GET /v1/entities accepts (1 to 500).")
+    public static let logLevel = ConfigurationKey("ENRICHER_LOG_LEVEL", "info",
+        "trace, debug, info, notice, warning, error or critical.")
+
+    /// Every key, in the order the README lists them.
+    public static let all: [ConfigurationKey] = [
+        configFile, host, port, apiKeys, maxBodyBytes, readTimeout, requestTimeout, maxConnections, shutdownGrace,
+        mongoURI, database, dbThreads, dbQueueLimit, dbStartupTimeout, dbServerSelectionTimeout,
+        batchMaxEntities, listDefaultLimit, listMaxLimit, logLevel,
+    ]
+}

@@ -1,0 +1,174 @@
+import BSON
+import Foundation
+import MongoDB
+
+/// Entities in MongoDB. `_id` is "mediaType/id", so each catalog ID is unique within its media type,
+/// reads by key hit the primary index, and listing in key order is a range scan.
+public struct EntityRepository: Sendable {
+    public static let collectionName = "entities"
+    let collection: MongoCollection
+
+    public init(database: MongoDatabase) {
+        collection = database.collection(Self.collectionName)
+    }
+
+    /// The indexes every query here runs on; creating them again is harmless.
+    public func ensureIndexes() async throws {
+        try await collection.createIndexes([
+            .init(name: "status_id", keys: ["status": 1, "_id": 1]),
+        ])
+    }
+
+    static func documentID(_ key: EntityKey) -> String { key.description }
+
+    static let draftFields = ["title", "isbn", "barcode", "imageUrl", "authors", "artist", "platform", "year"]
+
+    /// The update that makes a stored entity say what `draft` says, creating it if needed and
+    /// leaving Enricher's own findings (`coverImage`, `imageLookup`) as they are.
+    static func upsertUpdate(_ key: EntityKey, _ draft: EntityDraft, now: Date) throws -> BSONDocument {
+        let full = try BSONEncoder().encode(Entity(key: key, draft: draft, createdAt: now, updatedAt: now))
+        var set: BSONDocument = ["mediaType": .string(key.mediaType.rawValue), "id": .string(key.id), "updatedAt": .date(now)]
+        var unset = BSONDocument()
+        for field in draftFields {
+            if let value = full[field] { set[field] = value } else { unset[field] = "" }
+        }
+        var update: BSONDocument = [
+            "$set": .document(set),
+            "$setOnInsert": [
+                "createdAt": .date(now),
+                "status": .string(EntityStatus.missing.rawValue),
+                "coverImage": .null,
+                "imageLookup": .null,
+            ],
+        ]
+        if !unset.isEmpty { update["$unset"] = .document(unset) }
+        return update
+    }
+
+    /// Creates or replaces the catalog's fields of one entity. Returns the stored entity and whether it was new.
+    public func upsert(_ key: EntityKey, _ draft: EntityDraft, now: Date = Date()) async throws -> (entity: Entity, created: Bool) {
+        let filter: BSONDocument = ["_id": .string(Self.documentID(key))]
+        let update = try Self.upsertUpdate(key, draft, now: now)
+        let result: MongoCollection.UpdateResult
+        do {
+            result = try await collection.updateOne(filter, update, upsert: true)
+        } catch MongoError.duplicateKey {
+            // Two upserts of a new key raced and the other inserted first: now it exists, so update it.
+            result = try await collection.updateOne(filter, update, upsert: true)
+        }
+        guard let entity = try await get(key) else {
+            // Deleted between our write and our read: report what we wrote.
+            return (Entity(key: key, draft: draft, createdAt: now, updatedAt: now), result.upsertedID != nil)
+        }
+        return (entity, result.upsertedID != nil)
+    }
+
+    /// What happened to one entity of a batch.
+    public enum BatchOutcome: Sendable, Equatable {
+        case created, replaced
+        case failed(String)
+    }
+
+    /// Upserts many entities in one bulk request; one failure does not stop the others.
+    public func upsertMany(_ items: [(key: EntityKey, draft: EntityDraft)], now: Date = Date()) async throws -> [BatchOutcome] {
+        let models = try items.map { item in
+            MongoCollection.WriteModel.updateOne(
+                filter: ["_id": .string(Self.documentID(item.key))],
+                update: try Self.upsertUpdate(item.key, item.draft, now: now),
+                upsert: true
+            )
+        }
+        let result = try await collection.bulkWrite(models)
+        var outcomes: [BatchOutcome] = []
+        outcomes.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            if result.upsertedIDs[index] != nil {
+                outcomes.append(.created)
+            } else if let error = result.writeErrors[index] {
+                if case .duplicateKey = error {
+                    // Lost an insert race with another writer: the entity exists now, so replace it.
+                    let (_, created) = try await upsert(item.key, item.draft, now: now)
+                    outcomes.append(created ? .created : .replaced)
+                } else {
+                    outcomes.append(.failed(error.description))
+                }
+            } else {
+                outcomes.append(.replaced)
+            }
+        }
+        return outcomes
+    }
+
+    public func get(_ key: EntityKey) async throws -> Entity? {
+        guard let document = try await collection.findOne(["_id": .string(Self.documentID(key))]) else { return nil }
+        return try Self.decode(document)
+    }
+
+    /// Deletes one entity; false when there was none.
+    public func delete(_ key: EntityKey) async throws -> Bool {
+        try await collection.deleteOne(["_id": .string(Self.documentID(key))]) == 1
+    }
+
+    /// One page of entities in key order, starting after `cursor`.
+    public func list(mediaType: MediaType?, status: EntityStatus?, after cursor: EntityCursor?, limit: Int) async throws -> (entities: [Entity], next: EntityCursor?) {
+        var range = BSONDocument()
+        if let mediaType {
+            // Every _id of a media type starts with "type/"; "0" is the character after "/".
+            range["$gte"] = .string("\(mediaType.rawValue)/")
+            range["$lt"] = .string("\(mediaType.rawValue)0")
+        }
+        if let cursor { range["$gt"] = .string(cursor.lastID) }
+        var filter = BSONDocument()
+        if !range.isEmpty { filter["_id"] = .document(range) }
+        if let status { filter["status"] = .string(status.rawValue) }
+        let documents = try await collection.find(filter, options: .init(sort: ["_id": 1], limit: limit + 1))
+        let page = documents.prefix(limit)
+        let entities = try page.map(Self.decode)
+        let next = documents.count > limit ? page.last?["_id"]?.stringValue.map(EntityCursor.init(lastID:)) : nil
+        return (entities, next)
+    }
+
+    static func decode(_ document: BSONDocument) throws -> Entity {
+        do {
+            return try BSONDecoder().decode(Entity.self, from: document)
+        } catch {
+            throw StorageError.corruptDocument(id: document["_id"]?.stringValue ?? "?", reason: String(describing: error))
+        }
+    }
+}
+
+/// Where a listing stopped: the last `_id` returned, carried to the client as an opaque token.
+public struct EntityCursor: Sendable, Equatable {
+    public let lastID: String
+
+    public init(lastID: String) { self.lastID = lastID }
+
+    /// base64url of the last `_id`.
+    public var token: String {
+        Data(lastID.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public init?(token: String) {
+        guard !token.isEmpty, token.count <= 400,
+              token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let lastID = String(data: data, encoding: .utf8),
+              let slash = lastID.firstIndex(of: "/"),
+              MediaType(rawValue: String(lastID[..<slash])) != nil,
+              EntityKey.isValidID(String(lastID[lastID.index(after: slash)...])) else { return nil }
+        self.lastID = lastID
+    }
+}
+
+public enum StorageError: Error, Sendable, CustomStringConvertible {
+    case corruptDocument(id: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .corruptDocument(let id, let reason): "stored document \(id) could not be read: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// A fixed pool of OS threads for calls that block (libmongoc), so they never occupy
+/// Swift's cooperative pool, which has only one thread per core.
+///
+/// Work is queued FIFO up to `queueLimit`; past that, `run` throws instead of growing without bound.
+final class BlockingExecutor: @unchecked Sendable {
+    // @unchecked Sendable: every mutable field is read and written only while `condition` is locked.
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []
+    private var head = 0
+    private var stopping = false
+    private var running = 0
+    private let queueLimit: Int
+    private var threads: [Thread] = []
+
+    init(threads count: Int, queueLimit: Int, name: String) {
+        precondition(count > 0 && queueLimit > 0)
+        self.queueLimit = queueLimit
+        for index in 0..<count {
+            let thread = Thread { [unowned self] in self.workLoop() }
+            thread.name = "\(name)-\(index)"
+            thread.stackSize = 1 << 20
+            threads.append(thread)
+            running += 1
+            thread.start()
+        }
+    }
+
+    /// Operations waiting for a thread right now.
+    var queued: Int {
+        condition.lock(); defer { condition.unlock() }
+        return jobs.count - head
+    }
+
+    /// Runs `body` on one of the pool's threads and resumes the caller with its result.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job: @Sendable () -> Void = {
+                continuation.resume(with: Result { try body() })
+            }
+            condition.lock()
+            defer { condition.unlock() }
+            if stopping {
+                continuation.resume(throwing: MongoError.closed)
+                return
+            }
+            if jobs.count - head >= queueLimit {
+                continuation.resume(throwing: MongoError.overloaded(queueLimit: queueLimit))
+                return
+            }
+            jobs.append(job)
+            condition.signal()
+        }
+    }
+
+    /// Lets queued work finish, then stops the threads and waits for them to exit.
+    func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        condition.unlock()
+    }
+
+    private func workLoop() {
+        while true {
+            condition.lock()
+            while head == jobs.count && !stopping { condition.wait() }
+            if head == jobs.count {
+                running -= 1
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let job = jobs[head]
+            head += 1
+            if head > 1024 && head * 2 > jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            condition.unlock()
+            job()
+        }
+    }
+}
