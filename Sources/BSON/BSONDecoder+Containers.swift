@@ -1,6 +1,7 @@
 /// The three Codable decoding containers over `BSONValue`s. Absent keys throw `keyNotFound`;
 /// `decodeIfPresent` (the stdlib default built on `contains` and `decodeNil`) yields `nil` for absent or null.
 
+/// Reads fields of a BSON document by key.
 struct BSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let decoder: _BSONDecoder
     let document: BSONDocument
@@ -87,6 +88,7 @@ struct BSONKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     }
 }
 
+/// Reads a BSON array element by element.
 struct BSONUnkeyedDecodingContainer: UnkeyedDecodingContainer {
     let decoder: _BSONDecoder
     let values: [BSONValue]
@@ -174,6 +176,7 @@ struct BSONUnkeyedDecodingContainer: UnkeyedDecodingContainer {
     }
 }
 
+/// Reads the decoder's one value (raw-value enums, wrappers, scalars).
 struct BSONSingleValueDecodingContainer: SingleValueDecodingContainer {
     let decoder: _BSONDecoder
 

@@ -12,6 +12,8 @@ public struct BSONDecoder: Sendable {
         try decode(type, from: .document(document))
     }
 
+    /// Decodes from any value. Disfavored so a dictionary literal argument picks the document overload.
+    @_disfavoredOverload
     public func decode<T: Decodable>(_ type: T.Type, from value: BSONValue) throws -> T {
         let decoder = _BSONDecoder(value: value, codingPath: [], userInfo: userInfo)
         do {

@@ -1,6 +1,7 @@
 /// The three Codable encoding containers, writing into `EncodingSlot`s. Integer mapping:
 /// Int8/16/32 → int32; every other integer → int64 (throwing if an unsigned value exceeds `Int64.max`).
 
+/// Writes a struct's (or dictionary's) fields into a `KeyedEncodingBox`, in encoding order.
 struct BSONKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let encoder: _BSONEncoder
     let box: KeyedEncodingBox
@@ -69,6 +70,7 @@ struct BSONKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     }
 }
 
+/// Appends array elements to an `UnkeyedEncodingBox`.
 struct BSONUnkeyedEncodingContainer: UnkeyedEncodingContainer {
     let encoder: _BSONEncoder
     let box: UnkeyedEncodingBox
@@ -123,6 +125,7 @@ struct BSONUnkeyedEncodingContainer: UnkeyedEncodingContainer {
     }
 }
 
+/// Stores one value directly in the encoder's slot (raw-value enums, wrappers, scalars).
 struct BSONSingleValueEncodingContainer: SingleValueEncodingContainer {
     let encoder: _BSONEncoder
 

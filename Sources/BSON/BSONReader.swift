@@ -25,22 +25,33 @@ struct BSONReader {
 
     /// Reads a document starting at `position` that must end at or before `limit`.
     private mutating func readDocument(limit: Int, depth: Int, key: String?) throws -> BSONDocument {
-        let elements = try readElements(limit: limit, depth: depth, key: key)
+        let terminator = try openContainer(limit: limit, depth: depth, key: key)
         var document = BSONDocument()
-        document.reserveCapacity(elements.count)
-        for (elementKey, value) in elements where !document.appendIfAbsent(elementKey, value) {
-            throw BSONError.malformed("duplicate key '\(elementKey)'\(location(key))")
+        while position < terminator {
+            let (elementKey, value) = try readElement(terminator: terminator, depth: depth)
+            guard document.appendIfAbsent(elementKey, value) else {
+                throw BSONError.malformed("duplicate key '\(elementKey)'\(location(key))")
+            }
         }
+        // Every read is bounded by `terminator`, so `position` cannot have passed it.
+        position = terminator + 1
         return document
     }
 
     /// Reads an array; the element keys ("0", "1", ...) are validated as C strings but otherwise ignored.
     private mutating func readArray(limit: Int, depth: Int, key: String) throws -> [BSONValue] {
-        try readElements(limit: limit, depth: depth, key: key).map(\.1)
+        let terminator = try openContainer(limit: limit, depth: depth, key: key)
+        var values: [BSONValue] = []
+        while position < terminator {
+            values.append(try readElement(terminator: terminator, depth: depth).1)
+        }
+        position = terminator + 1
+        return values
     }
 
-    /// Reads `int32 length, element*, 0x00`, checking the length against `limit` and the terminator.
-    private mutating func readElements(limit: Int, depth: Int, key: String?) throws -> [(String, BSONValue)] {
+    /// Reads and checks a document or array header (`int32 length` against `limit`, the final 0x00
+    /// terminator, the nesting depth); returns the terminator's offset.
+    private mutating func openContainer(limit: Int, depth: Int, key: String?) throws -> Int {
         guard depth <= BSONDocument.maximumNestingDepth else {
             throw BSONError.malformed(
                 "nesting deeper than \(BSONDocument.maximumNestingDepth) levels\(location(key))")
@@ -58,17 +69,15 @@ struct BSONReader {
         guard bytes[terminator] == 0 else {
             throw BSONError.malformed("document is missing its 0x00 terminator\(location(key))")
         }
-        var elements: [(String, BSONValue)] = []
-        while position < terminator {
-            let type = bytes[position]
-            position += 1
-            let elementKey = try readCString(limit: terminator)
-            let value = try readValue(type: type, key: elementKey, limit: terminator, depth: depth)
-            elements.append((elementKey, value))
-        }
-        // Every read is bounded by `terminator`, so `position` cannot have passed it.
-        position = terminator + 1
-        return elements
+        return terminator
+    }
+
+    /// Reads `type, key, value`; the caller has checked that `position < terminator`.
+    private mutating func readElement(terminator: Int, depth: Int) throws -> (String, BSONValue) {
+        let type = bytes[position]
+        position += 1
+        let key = try readCString(limit: terminator)
+        return (key, try readValue(type: type, key: key, limit: terminator, depth: depth))
     }
 
     private mutating func readValue(type: UInt8, key: String, limit: Int, depth: Int) throws -> BSONValue {
@@ -87,7 +96,7 @@ struct BSONReader {
             let raw = try readBytes(12, limit: limit, what: "objectID", key: key)
             return .objectID(BSONObjectID(validatedBytes: raw))
         case 0x08:
-            let byte = try readBytes(1, limit: limit, what: "bool", key: key)[0]
+            let byte = try readByte(limit: limit, what: "bool", key: key)
             guard byte <= 1 else {
                 throw BSONError.malformed("bool for key '\(key)' has invalid byte \(hexByte(byte))")
             }
@@ -100,7 +109,15 @@ struct BSONReader {
             return .int32(try readInt32(limit: limit, what: "int32 for key '\(key)'"))
         case 0x12:
             return .int64(Int64(bitPattern: try readUInt64(limit: limit, key: key)))
-        case 0x06, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x11, 0x13, 0x7F, 0xFF:
+        case 0x11:
+            return .timestamp(try readUInt64(limit: limit, key: key))
+        case 0x13:
+            return .decimal128(Array(try readBytes(16, limit: limit, what: "decimal128", key: key)))
+        case 0xFF:
+            return .minKey
+        case 0x7F:
+            return .maxKey
+        case 0x06, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F:
             throw BSONError.unsupportedType(type, key: key)
         default:
             throw BSONError.malformed("unknown element type \(hexByte(type)) for key '\(key)'")
@@ -114,7 +131,7 @@ struct BSONReader {
         guard length >= 0 else {
             throw BSONError.malformed("binary for key '\(key)' has negative length \(length)")
         }
-        let subtype = try readBytes(1, limit: limit, what: "binary subtype", key: key)[0]
+        let subtype = try readByte(limit: limit, what: "binary subtype", key: key)
         let data = try readBytes(length, limit: limit, what: "binary data", key: key)
         return .binary(subtype: subtype, data: Array(data))
     }
@@ -156,6 +173,14 @@ struct BSONReader {
         return slice
     }
 
+    private mutating func readByte(limit: Int, what: String, key: String) throws -> UInt8 {
+        guard position < limit else {
+            throw BSONError.malformed("\(what) for key '\(key)' runs past the end of its document")
+        }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
     private mutating func readInt32(limit: Int, what: String) throws -> Int32 {
         guard limit - position >= 4 else {
             throw BSONError.malformed("\(what) runs past the end of the input")
@@ -166,11 +191,14 @@ struct BSONReader {
     }
 
     private mutating func readUInt64(limit: Int, key: String) throws -> UInt64 {
-        let raw = try readBytes(8, limit: limit, what: "8-byte value", key: key)
-        var value: UInt64 = 0
-        for (shift, byte) in zip(stride(from: 0, to: 64, by: 8), raw) {
-            value |= UInt64(byte) << UInt64(shift)
+        guard limit - position >= 8 else {
+            throw BSONError.malformed("8-byte value for key '\(key)' runs past the end of its document")
         }
+        var value: UInt64 = 0
+        for offset in (0..<8).reversed() {
+            value = value << 8 | UInt64(bytes[position + offset])
+        }
+        position += 8
         return value
     }
 

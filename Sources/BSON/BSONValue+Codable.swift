@@ -72,6 +72,9 @@ extension BSONValue: Codable {
         case .null: try container.encodeNil()
         case .int32(let int): try container.encode(int)
         case .int64(let int): try container.encode(int)
+        case .timestamp(let value): try container.encode(value)
+        case .decimal128(let raw): try container.encode(Data(raw))
+        case .minKey, .maxKey: try container.encodeNil()
         case .document, .array: break  // handled by encode(to:)
         }
     }

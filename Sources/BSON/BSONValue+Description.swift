@@ -26,6 +26,14 @@ extension BSONValue: CustomStringConvertible {
             return int.description
         case .int64(let int):
             return "NumberLong(\(int))"
+        case .timestamp(let value):
+            return "Timestamp(\(value >> 32), \(value & 0xFFFF_FFFF))"
+        case .decimal128(let raw):
+            return "NumberDecimal(\(raw.count) bytes)"
+        case .minKey:
+            return "MinKey"
+        case .maxKey:
+            return "MaxKey"
         }
     }
 }

@@ -13,6 +13,12 @@ public indirect enum BSONValue: Sendable {
     case null
     case int32(Int32)
     case int64(Int64)
+    /// MongoDB's internal timestamp (replication, `$clusterTime`): seconds in the high 32 bits, an ordinal in the low.
+    case timestamp(UInt64)
+    /// A decimal128's 16 little-endian bytes, kept as they are: nothing here does decimal arithmetic.
+    case decimal128([UInt8])
+    case minKey
+    case maxKey
 }
 
 extension BSONValue: Equatable {
@@ -42,6 +48,12 @@ extension BSONValue: Equatable {
             return a == b
         case (.int64(let a), .int64(let b)):
             return a == b
+        case (.timestamp(let a), .timestamp(let b)):
+            return a == b
+        case (.decimal128(let a), .decimal128(let b)):
+            return a == b
+        case (.minKey, .minKey), (.maxKey, .maxKey):
+            return true
         default:
             return false
         }
@@ -63,6 +75,10 @@ extension BSONValue {
         case .null: return 0x0A
         case .int32: return 0x10
         case .int64: return 0x12
+        case .timestamp: return 0x11
+        case .decimal128: return 0x13
+        case .minKey: return 0xFF
+        case .maxKey: return 0x7F
         }
     }
 

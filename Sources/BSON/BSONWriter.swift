@@ -86,6 +86,13 @@ struct BSONWriter {
             writeInt32(int)
         case .int64(let int):
             writeUInt64(UInt64(bitPattern: int))
+        case .timestamp(let value):
+            writeUInt64(value)
+        case .decimal128(let raw):
+            bytes.append(contentsOf: raw.prefix(16))
+            bytes.append(contentsOf: repeatElement(0, count: max(0, 16 - raw.count)))
+        case .minKey, .maxKey:
+            break
         }
     }
 

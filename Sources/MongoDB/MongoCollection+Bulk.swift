@@ -25,24 +25,24 @@ extension MongoCollection {
     public func bulkWrite(_ models: [WriteModel], ordered: Bool = false) async throws -> BulkWriteResult {
         guard !models.isEmpty else { return BulkWriteResult() }
         return try await withCollection { collection in
-            let options = try NativeBSON(["ordered": .bool(ordered)])
-            guard let bulk = mongoc_collection_create_bulk_operation_with_opts(collection, options.pointer) else {
+            let bulk = try withNativeBSON(["ordered": .bool(ordered)]) { mongoc_collection_create_bulk_operation_with_opts(collection, $0[0]) }
+            guard let bulk else {
                 throw MongoError.client(domain: 0, code: 0, message: "libmongoc returned no bulk operation")
             }
             defer { mongoc_bulk_operation_destroy(bulk) }
             var error = bson_error_t()
             for model in models {
+                // libmongoc copies each document into the bulk command, so they need to live only for the call.
                 let added: Bool
                 switch model {
                 case .insertOne(let document):
-                    added = mongoc_bulk_operation_insert_with_opts(bulk, try NativeBSON(document).pointer, nil, &error)
+                    added = try withNativeBSON(document) { mongoc_bulk_operation_insert_with_opts(bulk, $0[0], nil, &error) }
                 case .updateOne(let filter, let update, let upsert):
-                    let nativeFilter = try NativeBSON(filter)
-                    let nativeUpdate = try NativeBSON(update)
-                    let nativeOptions = try NativeBSON(["upsert": .bool(upsert)])
-                    added = mongoc_bulk_operation_update_one_with_opts(bulk, nativeFilter.pointer, nativeUpdate.pointer, nativeOptions.pointer, &error)
+                    added = try withNativeBSON(filter, update, ["upsert": .bool(upsert)]) {
+                        mongoc_bulk_operation_update_one_with_opts(bulk, $0[0], $0[1], $0[2], &error)
+                    }
                 case .deleteOne(let filter):
-                    added = mongoc_bulk_operation_remove_one_with_opts(bulk, try NativeBSON(filter).pointer, nil, &error)
+                    added = try withNativeBSON(filter) { mongoc_bulk_operation_remove_one_with_opts(bulk, $0[0], nil, &error) }
                 }
                 guard added else { throw MongoError(error) }
             }

@@ -50,19 +50,16 @@ public struct MongoCollection: Sendable {
 
     public func insertOne(_ document: BSONDocument) async throws {
         try await withCollection { collection in
-            let native = try NativeBSON(document)
             var error = bson_error_t()
-            guard mongoc_collection_insert_one(collection, native.pointer, nil, nil, &error) else {
-                throw MongoError(error)
-            }
+            let inserted = try withNativeBSON(document) { mongoc_collection_insert_one(collection, $0[0], nil, nil, &error) }
+            guard inserted else { throw MongoError(error) }
         }
     }
 
     public func find(_ filter: BSONDocument = [:], options: FindOptions = FindOptions()) async throws -> [BSONDocument] {
         try await withCollection { collection in
-            let nativeFilter = try NativeBSON(filter)
-            let nativeOptions = try NativeBSON(options.document)
-            guard let cursor = mongoc_collection_find_with_opts(collection, nativeFilter.pointer, nativeOptions.pointer, nil) else {
+            let cursor = try withNativeBSON(filter, options.document) { mongoc_collection_find_with_opts(collection, $0[0], $0[1], nil) }
+            guard let cursor else {
                 throw MongoError.client(domain: 0, code: 0, message: "libmongoc returned no cursor")
             }
             defer { mongoc_cursor_destroy(cursor) }
@@ -83,20 +80,21 @@ public struct MongoCollection: Sendable {
 
     public func countDocuments(_ filter: BSONDocument = [:]) async throws -> Int {
         try await withCollection { collection in
-            let nativeFilter = try NativeBSON(filter)
             var error = bson_error_t()
-            let count = mongoc_collection_count_documents(collection, nativeFilter.pointer, nil, nil, nil, &error)
+            let count = try withNativeBSON(filter) { mongoc_collection_count_documents(collection, $0[0], nil, nil, nil, &error) }
             guard count >= 0 else { throw MongoError(error) }
             return Int(count)
         }
     }
 
+    @discardableResult
     public func updateOne(_ filter: BSONDocument, _ update: BSONDocument, upsert: Bool = false) async throws -> UpdateResult {
         try await withCollection { collection in
             try Self.update(collection, filter, update, upsert: upsert, many: false)
         }
     }
 
+    @discardableResult
     public func updateMany(_ filter: BSONDocument, _ update: BSONDocument) async throws -> UpdateResult {
         try await withCollection { collection in
             try Self.update(collection, filter, update, upsert: false, many: true)
@@ -104,14 +102,13 @@ public struct MongoCollection: Sendable {
     }
 
     private static func update(_ collection: OpaquePointer, _ filter: BSONDocument, _ update: BSONDocument, upsert: Bool, many: Bool) throws -> UpdateResult {
-        let nativeFilter = try NativeBSON(filter)
-        let nativeUpdate = try NativeBSON(update)
-        let nativeOptions = try NativeBSON(["upsert": .bool(upsert)])
-        return try withReply { reply in
+        try withReply { reply in
             var error = bson_error_t()
-            let ok = many
-                ? mongoc_collection_update_many(collection, nativeFilter.pointer, nativeUpdate.pointer, nativeOptions.pointer, reply, &error)
-                : mongoc_collection_update_one(collection, nativeFilter.pointer, nativeUpdate.pointer, nativeOptions.pointer, reply, &error)
+            let ok = try withNativeBSON(filter, update, ["upsert": .bool(upsert)]) { native in
+                many
+                    ? mongoc_collection_update_many(collection, native[0], native[1], native[2], reply, &error)
+                    : mongoc_collection_update_one(collection, native[0], native[1], native[2], reply, &error)
+            }
             guard ok else { throw MongoError(error) }
             let document = try BSONDocument(native: reply)
             return UpdateResult(
@@ -135,12 +132,13 @@ public struct MongoCollection: Sendable {
 
     private func delete(_ filter: BSONDocument, many: Bool) async throws -> Int {
         try await withCollection { collection in
-            let nativeFilter = try NativeBSON(filter)
-            return try withReply { reply in
+            try withReply { reply in
                 var error = bson_error_t()
-                let ok = many
-                    ? mongoc_collection_delete_many(collection, nativeFilter.pointer, nil, reply, &error)
-                    : mongoc_collection_delete_one(collection, nativeFilter.pointer, nil, reply, &error)
+                let ok = try withNativeBSON(filter) { native in
+                    many
+                        ? mongoc_collection_delete_many(collection, native[0], nil, reply, &error)
+                        : mongoc_collection_delete_one(collection, native[0], nil, reply, &error)
+                }
                 guard ok else { throw MongoError(error) }
                 return Int(try BSONDocument(native: reply)["deletedCount"]?.int64Value ?? 0)
             }

@@ -55,10 +55,10 @@ public final class MongoDatabase: Sendable {
     public func command(_ command: BSONDocument) async throws -> BSONDocument {
         let name = self.name
         return try await withClient { client in
-            let native = try NativeBSON(command)
-            return try withReply { reply in
+            try withReply { reply in
                 var error = bson_error_t()
-                guard mongoc_client_command_simple(client, name, native.pointer, nil, reply, &error) else {
+                let ok = try withNativeBSON(command) { mongoc_client_command_simple(client, name, $0[0], nil, reply, &error) }
+                guard ok else {
                     throw MongoError(error)
                 }
                 return try BSONDocument(native: reply)

@@ -5,8 +5,15 @@ import CMongoc
 // never live on the Swift stack. Documents cross the boundary as bytes: our BSON module writes and reads
 // the binary format; libbson only ever sees heap copies made with `bson_new_from_data`.
 
-/// An owned heap `bson_t`, destroyed when this goes away.
-final class NativeBSON {
+/// Hands `body` heap `bson_t` copies of `documents` (nil stays NULL), valid until `body` returns.
+func withNativeBSON<T>(_ documents: BSONDocument?..., body: ([OpaquePointer?]) throws -> T) throws -> T {
+    let natives = try documents.map { try $0.map(NativeBSON.init) }
+    // Swift may release an object right after its last use; keep every copy alive across the C call.
+    return try withExtendedLifetime(natives) { try body(natives.map { $0?.pointer }) }
+}
+
+/// An owned heap `bson_t`, destroyed when this goes away. Reach it through `withNativeBSON`.
+private final class NativeBSON {
     let pointer: OpaquePointer
 
     init(_ document: BSONDocument) throws {

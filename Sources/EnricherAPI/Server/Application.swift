@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import MongoDB
 import ServiceLifecycle
+import Synchronization
 
 /// The running service: the database connection, its storage, and the HTTP API, started and stopped together.
 public final class Application: Service, Sendable {
@@ -13,6 +14,8 @@ public final class Application: Service, Sendable {
     private let server: HTTPServer
     private let gate: ConnectionGate
     private let logger: Logger
+    private let stopRequested = Mutex(false)
+    private let serverTask = Mutex<Task<Void, any Error>?>(nil)
 
     /// Connects to the database (retrying for `ENRICHER_DB_STARTUP_TIMEOUT_SECONDS`), ensures indexes
     /// and prepares the server. Throws `StartupError` with a message fit for an operator.
@@ -72,8 +75,18 @@ public final class Application: Service, Sendable {
     /// within `ENRICHER_SHUTDOWN_GRACE_SECONDS` and closes the database pool.
     public func run() async throws {
         defer { database.close() }
+        let serving = Task { try await server.run() }
+        serverTask.withLock { $0 = serving }
         try await withGracefulShutdownHandler {
-            try await server.run()
+            try await withTaskCancellationHandler {
+                do {
+                    try await serving.value
+                } catch where stopRequested.withLock({ $0 }) {
+                    // The accept loop ends with an error once stop() closes its socket: expected.
+                }
+            } onCancel: {
+                serving.cancel()
+            }
         } onGracefulShutdown: {
             Task { await self.stop() }
         }
@@ -81,8 +94,20 @@ public final class Application: Service, Sendable {
 
     /// Stops accepting connections and waits for open ones to finish, up to the grace period.
     public func stop() async {
-        logger.info("shutting down", metadata: ["graceSeconds": "\(configuration.http.shutdownGrace.components.seconds)"])
-        await server.stop(timeout: TimeInterval(configuration.http.shutdownGrace.components.seconds))
+        stopRequested.withLock { $0 = true }
+        let grace = configuration.http.shutdownGrace
+        logger.info("shutting down", metadata: ["graceSeconds": "\(grace.components.seconds)", "openConnections": "\(gate.openConnections)"])
+        // FlyingFox closes the listening socket and lets each connection finish its current request, but
+        // its accept loop never wakes after that, so it always waits out the whole timeout. End the server
+        // ourselves as soon as no connection is left.
+        let stopping = Task { [server] in await server.stop(timeout: TimeInterval(grace.components.seconds)) }
+        let clock = ContinuousClock()
+        let deadline = clock.now + grace
+        while gate.openConnections > 0 && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        serverTask.withLock { $0 }?.cancel()
+        await stopping.value
     }
 
     /// The port the server listens on, once it does.

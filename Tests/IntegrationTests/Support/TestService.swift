@@ -1,0 +1,75 @@
+import EnricherAPI
+import EnricherCore
+import Foundation
+import Logging
+import MongoDB
+import Testing
+
+/// The database server scripts/test started for this run.
+enum TestDatabase {
+    struct NotConfigured: Error, CustomStringConvertible {
+        var description: String { "ENRICHER_TEST_MONGODB_URI is not set: run the tests with scripts/test, which starts a database server" }
+    }
+
+    static func uri() throws -> String {
+        guard let uri = ProcessInfo.processInfo.environment["ENRICHER_TEST_MONGODB_URI"], !uri.isEmpty else { throw NotConfigured() }
+        return uri
+    }
+
+    /// A database name no other test uses.
+    static func uniqueName(_ prefix: String = "t") -> String {
+        "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+    }
+}
+
+/// A real Enricher, in this process, on a free loopback port, with its own database.
+struct TestService {
+    static let apiKey = "test-key-0123456789abcdef"
+    let application: Application
+    let client: TestClient
+
+    var database: MongoDatabase { application.database }
+
+    /// Starts a service, runs `body` against it, then stops it and drops its database.
+    static func with<T>(
+        _ settings: [String: String] = [:],
+        _ body: (TestService) async throws -> T
+    ) async throws -> T {
+        var environment = [
+            "MONGODB_URI": try TestDatabase.uri(),
+            "ENRICHER_DATABASE": TestDatabase.uniqueName(),
+            "ENRICHER_HOST": "127.0.0.1",
+            "ENRICHER_PORT": "0",
+            "ENRICHER_API_KEYS": apiKey,
+            "ENRICHER_DB_STARTUP_TIMEOUT_SECONDS": "20",
+        ]
+        environment.merge(settings) { $1 }
+        let configuration = try Configuration(environment: environment)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let application = try await Application(configuration: configuration, logger: logger)
+        let running = Task { try await application.run() }
+        let port: Int
+        do {
+            port = try await application.waitUntilListening()
+        } catch {
+            running.cancel()
+            throw error
+        }
+        let service = TestService(application: application, client: TestClient(port: port, apiKey: apiKey))
+        do {
+            let result = try await body(service)
+            try await service.shutdown(running)
+            return result
+        } catch {
+            try? await service.shutdown(running)
+            throw error
+        }
+    }
+
+    private func shutdown(_ running: Task<Void, any Error>) async throws {
+        _ = try? await database.command(["dropDatabase": 1])
+        await application.stop()
+        try await running.value
+    }
+}
