@@ -14,7 +14,7 @@ public final class Application: Service, Sendable {
     private let server: HTTPServer
     private let gate: ConnectionGate
     private let logger: Logger
-    private let stopRequested = Mutex(false)
+    private let stopRequested: StopFlag
     private let serverTask = Mutex<Task<Void, any Error>?>(nil)
 
     /// Connects to the database (retrying for `ENRICHER_DB_STARTUP_TIMEOUT_SECONDS`), ensures indexes
@@ -52,6 +52,8 @@ public final class Application: Service, Sendable {
         let handler = APIHandler(router: router, authenticator: Authenticator(keys: configuration.apiKeys), logger: logger)
 
         gate = ConnectionGate(limit: configuration.http.maxConnections)
+        let stopRequested = StopFlag()
+        self.stopRequested = stopRequested
         let address: any SocketAddress
         do {
             let port = UInt16(configuration.http.port)
@@ -67,8 +69,9 @@ public final class Application: Service, Sendable {
             address: address,
             timeout: TimeInterval(requestTimeout),
             pool: ServerSocketPool(inner: HTTPServer.defaultPool(), ioTimeout: configuration.http.readTimeout, gate: gate),
-            logger: FlyingFoxLogger(logger: logger, gate: gate)
-        ), handler: handler)
+            logger: FlyingFoxLogger(logger: logger, gate: gate, stopping: stopRequested)
+        ))
+        await server.appendRoute(HTTPRoute(methods: Self.routedMethods, path: "*"), to: handler)
     }
 
     /// Serves until cancelled or a graceful shutdown is triggered, then lets in-flight requests finish
@@ -81,7 +84,7 @@ public final class Application: Service, Sendable {
             try await withTaskCancellationHandler {
                 do {
                     try await serving.value
-                } catch where stopRequested.withLock({ $0 }) {
+                } catch where stopRequested.isSet {
                     // The accept loop ends with an error once stop() closes its socket: expected.
                 }
             } onCancel: {
@@ -94,7 +97,7 @@ public final class Application: Service, Sendable {
 
     /// Stops accepting connections and waits for open ones to finish, up to the grace period.
     public func stop() async {
-        stopRequested.withLock { $0 = true }
+        stopRequested.set()
         let grace = configuration.http.shutdownGrace
         logger.info("shutting down", metadata: ["graceSeconds": "\(grace.components.seconds)", "openConnections": "\(gate.openConnections)"])
         // FlyingFox closes the listening socket and lets each connection finish its current request, but
@@ -121,6 +124,22 @@ public final class Application: Service, Sendable {
 
     /// Client connections open right now.
     public var openConnections: Int { gate.openConnections }
+}
+
+extension Application {
+    /// FlyingFox hands a handler only the methods its route names (unmatched ones get an empty 404), so
+    /// name the standard ones and the common extensions: our router then answers 405 with `Allow`.
+    static let routedMethods: Set<HTTPMethod> = Set([
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+        "QUERY", "SEARCH", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "LINK", "UNLINK", "PURGE",
+    ].map { HTTPMethod($0) })
+}
+
+/// Set once when shutdown begins; read by whatever must behave differently from then on.
+final class StopFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
 
 /// Why the service could not start, phrased for the operator reading the console.

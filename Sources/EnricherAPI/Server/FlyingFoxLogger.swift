@@ -9,6 +9,7 @@ import Logging
 struct FlyingFoxLogger: FlyingSocks.Logging {
     let logger: Logger
     let gate: ConnectionGate
+    let stopping: StopFlag
 
     func logDebug(_ debug: @autoclosure () -> String) {
         logger.trace("\(debug())", metadata: ["component": "flyingfox"])
@@ -34,6 +35,7 @@ struct FlyingFoxLogger: FlyingSocks.Logging {
     }
 
     func logCritical(_ critical: @autoclosure () -> String) {
-        logger.critical("\(critical())", metadata: ["component": "flyingfox"])
+        // Ending the server's task during shutdown makes FlyingFox report its cancellation as critical.
+        logger.log(level: stopping.isSet ? .debug : .critical, "\(critical())", metadata: ["component": "flyingfox"])
     }
 }
