@@ -25,8 +25,9 @@ struct ServerSocketPool: AsyncSocketPool {
         let descriptor = socket.file.rawValue
         Self.setNoDelay(descriptor)
         if Self.isListening(descriptor) {
-            await gate.waitForSlot()
+            // FlyingFox accepts as soon as this returns, so the slot is checked after the client arrives.
             try await inner.suspendSocket(socket, untilReadyFor: events)
+            await gate.waitForSlot()
             return
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
