@@ -16,16 +16,16 @@ struct IdentifierTests {
     }
 
     @Test("invalid ISBNs are refused with the reason", arguments: [
-        ("978-0-441-01359-0", ISBN.Failure.badChecksum),
-        ("0441172696", .badChecksum),
-        ("97804410135", .wrongLength(11)),
-        ("", .wrongLength(0)),
-        ("978O441013593", .invalidCharacters),
-        ("X804429570", .invalidCharacters),
-        ("978044101359X", .invalidCharacters),
-        ("９７８0441013593", .invalidCharacters),
+        ("978-0-441-01359-0", IdentifierFailure.badChecksum(.isbn)),
+        ("0441172696", .badChecksum(.isbn)),
+        ("97804410135", .wrongLength(.isbn, 11)),
+        ("", .wrongLength(.isbn, 0)),
+        ("978O441013593", .invalidCharacters(.isbn)),
+        ("X804429570", .invalidCharacters(.isbn)),
+        ("978044101359X", .invalidCharacters(.isbn)),
+        ("９７８0441013593", .invalidCharacters(.isbn)),
     ])
-    func invalidISBN(raw: String, failure: ISBN.Failure) {
+    func invalidISBN(raw: String, failure: IdentifierFailure) {
         #expect(throws: failure) { try ISBN.normalize(raw) }
     }
 
@@ -41,14 +41,14 @@ struct IdentifierTests {
     }
 
     @Test("invalid barcodes are refused with the reason", arguments: [
-        ("4006381333932", Barcode.Failure.badChecksum),
-        ("036000291453", .badChecksum),
-        ("96385075", .badChecksum),
-        ("12345", .wrongLength(5)),
-        ("40063813339311", .wrongLength(14)),
-        ("40063813339A1", .invalidCharacters),
+        ("4006381333932", IdentifierFailure.badChecksum(.barcode)),
+        ("036000291453", .badChecksum(.barcode)),
+        ("96385075", .badChecksum(.barcode)),
+        ("12345", .wrongLength(.barcode, 5)),
+        ("40063813339311", .wrongLength(.barcode, 14)),
+        ("40063813339A1", .invalidCharacters(.barcode)),
     ])
-    func invalidBarcode(raw: String, failure: Barcode.Failure) {
+    func invalidBarcode(raw: String, failure: IdentifierFailure) {
         #expect(throws: failure) { try Barcode.normalize(raw) }
     }
 

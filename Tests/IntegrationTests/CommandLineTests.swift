@@ -10,17 +10,7 @@ struct CommandLineTests {
     }
 
     static func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runProcess(binary.path, arguments, environment: environment.merging(["PATH": "/usr/bin:/bin"]) { $1 })
     }
 
     @Test("config check prints the effective configuration with secrets redacted")

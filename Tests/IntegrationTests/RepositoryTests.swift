@@ -34,7 +34,7 @@ struct RepositoryTests {
         let release = try String(contentsOfFile: "/etc/os-release", encoding: .utf8)
         try #require(release.contains("VERSION_CODENAME=bookworm"), "this check needs a Debian 12 machine")
         for package in packages {
-            let policy = try Self.run("/usr/bin/apt-cache", ["policy", package])
+            let policy = try runProcess("/usr/bin/apt-cache", ["policy", package]).output
             let candidate = policy.split(separator: "\n").first { $0.contains("Candidate:") }
             #expect(candidate != nil && !candidate!.contains("(none)"), "\(package) is not installable on Debian 12: \(policy)")
         }
@@ -50,18 +50,5 @@ struct RepositoryTests {
             packages += command.split(separator: " ").map(String.init).filter { !$0.hasPrefix("-") && !$0.isEmpty }
         }
         return packages
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -1,22 +1,8 @@
 /// ISBN-10 and ISBN-13 checking and normalisation.
 public enum ISBN {
-    public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
-        case invalidCharacters
-        case wrongLength(Int)
-        case badChecksum
-
-        public var description: String {
-            switch self {
-            case .invalidCharacters: "an ISBN holds digits (and a final X for ISBN-10), with optional hyphens or spaces"
-            case .wrongLength(let count): "an ISBN has 10 or 13 digits, this one has \(count)"
-            case .badChecksum: "the ISBN's check digit does not match"
-            }
-        }
-    }
-
     /// Returns the ISBN as digits only (a final ISBN-10 check character upper-cased `X`),
     /// after removing hyphens and spaces and checking the check digit.
-    public static func normalize(_ raw: String) throws(Failure) -> String {
+    public static func normalize(_ raw: String) throws(IdentifierFailure) -> String {
         var characters: [Character] = []
         for character in raw where character != "-" && character != " " {
             characters.append(character == "x" ? "X" : character)
@@ -24,7 +10,7 @@ public enum ISBN {
         for (index, character) in characters.enumerated() {
             let isLastOfTen = index == 9 && characters.count == 10
             guard character.isASCII, character.isNumber || (character == "X" && isLastOfTen) else {
-                throw .invalidCharacters
+                throw .invalidCharacters(.isbn)
             }
         }
         let digits = characters.map { $0 == "X" ? 10 : Int(String($0))! }
@@ -32,11 +18,11 @@ public enum ISBN {
         case 10:
             // Weights 10 down to 1; the sum must be divisible by 11.
             let sum = digits.enumerated().reduce(0) { $0 + (10 - $1.offset) * $1.element }
-            guard sum % 11 == 0 else { throw .badChecksum }
+            guard sum % 11 == 0 else { throw .badChecksum(.isbn) }
         case 13:
-            guard Barcode.hasValidGTINCheckDigit(digits) else { throw .badChecksum }
+            guard Barcode.hasValidGTINCheckDigit(digits) else { throw .badChecksum(.isbn) }
         default:
-            throw .wrongLength(digits.count)
+            throw .wrongLength(.isbn, digits.count)
         }
         return String(characters)
     }
