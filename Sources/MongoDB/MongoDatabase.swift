@@ -84,7 +84,7 @@ public final class MongoDatabase: Sendable {
             } catch let error as MongoError where error.isTransient {
                 guard clock.now.advanced(by: delay) < deadline else { throw error }
                 logger.warning("database not reachable yet; retrying", metadata: [
-                    "attempt": "\(attempt)", "retryInMs": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+                    "attempt": "\(attempt)", "retryIn": "\(delay)",
                     "error": "\(error)",
                 ])
                 try await Task.sleep(for: delay)

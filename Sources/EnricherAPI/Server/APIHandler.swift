@@ -27,7 +27,7 @@ struct APIHandler: HTTPHandler {
         }
         logger.debug("request", metadata: [
             "method": "\(request.method.rawValue)", "path": "\(path)", "status": "\(response.statusCode.code)",
-            "ms": "\((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000 + (ContinuousClock.now - started).components.seconds * 1000)",
+            "duration": "\(started.duration(to: .now))",
         ])
         return response
     }

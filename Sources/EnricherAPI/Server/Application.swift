@@ -38,10 +38,13 @@ public final class Application: Service, Sendable {
         do {
             try await database.waitUntilReachable(timeout: configuration.database.startupTimeout, logger: logger)
             try await EntityRepository(database: database).ensureIndexes()
-        } catch {
+        } catch let error as MongoError where error.isTransient {
             database.close()
             let seconds = configuration.database.startupTimeout.components.seconds
             throw StartupError.database("cannot reach MongoDB at \(redactedURI) after \(seconds) s (ENRICHER_DB_STARTUP_TIMEOUT_SECONDS): \(error)")
+        } catch {
+            database.close()
+            throw StartupError.database("MongoDB at \(redactedURI) refused to start Enricher: \(error)")
         }
         self.database = database
 
