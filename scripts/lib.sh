@@ -1,4 +1,9 @@
-# Shared by scripts/run and scripts/test.
+# Shared by scripts/bootstrap, scripts/run and scripts/test.
+
+# Programs installed with pip (secantusd-py, schemathesis, ...) live in Python's scripts folder, which
+# is not always on PATH (pyenv, for one, adds shims only after a rehash).
+PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
+export PATH
 
 # Prints a TCP port nobody listens on right now.
 free_port() {
