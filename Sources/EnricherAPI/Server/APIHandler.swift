@@ -3,14 +3,18 @@ import FlyingFox
 import Foundation
 import Logging
 import MongoDB
+import Synchronization
 
 /// The one FlyingFox handler: authenticates `/v1`, routes, and turns every error into problem+json.
 struct APIHandler: HTTPHandler {
     let router: Router
     let authenticator: Authenticator
     let logger: Logger
+    let inFlight: InFlightCounter
 
     func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
+        inFlight.add(1)
+        defer { inFlight.add(-1) }
         let path = request.path
         let started = ContinuousClock.now
         let response: HTTPResponse
@@ -47,4 +51,11 @@ struct APIHandler: HTTPHandler {
             throw Problem(.notFound, detail: "no such resource: \(request.path)")
         }
     }
+}
+
+/// Requests being handled right now (received in full, answer not yet sent).
+final class InFlightCounter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func add(_ delta: Int) { count.withLock { $0 += delta } }
 }

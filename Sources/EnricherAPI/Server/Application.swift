@@ -13,6 +13,7 @@ public final class Application: Service, Sendable {
     public let database: MongoDatabase
     private let server: HTTPServer
     private let gate: ConnectionGate
+    private let inFlight = InFlightCounter()
     private let logger: Logger
     private let stopRequested: StopFlag
     private let serverTask = Mutex<Task<Void, any Error>?>(nil)
@@ -52,7 +53,7 @@ public final class Application: Service, Sendable {
         HealthRoutes(database: database, configuration: configuration).register(in: &router)
         EntityRoutes(repository: EntityRepository(database: database), limits: configuration.limits,
                      maxBodyBytes: configuration.http.maxBodyBytes).register(in: &router)
-        let handler = APIHandler(router: router, authenticator: Authenticator(keys: configuration.apiKeys), logger: logger)
+        let handler = APIHandler(router: router, authenticator: Authenticator(keys: configuration.apiKeys), logger: logger, inFlight: inFlight)
 
         gate = ConnectionGate(limit: configuration.http.maxConnections)
         let stopRequested = StopFlag()
@@ -127,6 +128,9 @@ public final class Application: Service, Sendable {
 
     /// Client connections open right now.
     public var openConnections: Int { gate.openConnections }
+
+    /// Requests being handled right now.
+    public var requestsInFlight: Int { inFlight.value }
 }
 
 extension Application {
