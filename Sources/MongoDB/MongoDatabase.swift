@@ -149,8 +149,21 @@ private final class Pool: @unchecked Sendable {
 enum MongocLibrary {
     private static let initialized: Bool = {
         mongoc_init()
+        // libmongoc prints its own log lines (down to DEBUG) to stdout by default; send them through swift-log.
+        mongoc_log_set_handler({ level, domain, message, _ in
+            let text = message.map { String(cString: $0) } ?? ""
+            let metadata: Logger.Metadata = ["component": "libmongoc", "domain": "\(domain.map { String(cString: $0) } ?? "")"]
+            switch level {
+            case MONGOC_LOG_LEVEL_ERROR, MONGOC_LOG_LEVEL_CRITICAL: MongocLibrary.logger.error("\(text)", metadata: metadata)
+            case MONGOC_LOG_LEVEL_WARNING: MongocLibrary.logger.warning("\(text)", metadata: metadata)
+            case MONGOC_LOG_LEVEL_MESSAGE, MONGOC_LOG_LEVEL_INFO: MongocLibrary.logger.info("\(text)", metadata: metadata)
+            default: MongocLibrary.logger.trace("\(text)", metadata: metadata)
+            }
+        }, nil)
         return true
     }()
+
+    static let logger = Logger(label: "enricher.mongoc")
 
     static func initialize() { _ = initialized }
 }
