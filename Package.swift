@@ -30,6 +30,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Outbound connections: the SSRF guard (and, with the enrichment issue, the libcurl client).
+        .target(name: "Outbound"),
         // The catalog's domain: entities, identifiers, configuration, storage.
         .target(
             name: "EnricherCore",
@@ -60,6 +62,7 @@ let package = Package(
         ),
         .testTarget(name: "BSONTests", dependencies: ["BSON"]),
         .testTarget(name: "EnricherCoreTests", dependencies: ["EnricherCore"]),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
