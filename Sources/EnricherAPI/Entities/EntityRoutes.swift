@@ -175,34 +175,13 @@ struct EntityRoutes: Sendable {
     }
 
     @Sendable func list(_ request: RouteRequest) async throws -> HTTPResponse {
-        var mediaType: MediaType?
-        if let raw = request.query("mediaType") {
-            guard let value = MediaType(rawValue: raw) else {
-                throw Problem(.badRequest, detail: "mediaType '\(raw)' is not one of \(MediaType.list)")
-            }
-            mediaType = value
-        }
-        var status: EntityStatus?
-        if let raw = request.query("status") {
-            guard let value = EntityStatus(rawValue: raw) else {
-                throw Problem(.badRequest, detail: "status '\(raw)' is not one of \(EntityStatus.list)")
-            }
-            status = value
-        }
-        var limit = limits.listDefaultLimit
-        if let raw = request.query("limit") {
-            guard let value = Int(raw), (1...limits.listMaxLimit).contains(value) else {
-                throw Problem(.badRequest, detail: "limit must be a whole number from 1 to \(limits.listMaxLimit), got '\(raw)'")
-            }
-            limit = value
-        }
-        var cursor: EntityCursor?
-        if let raw = request.query("cursor") {
-            guard let value = EntityCursor(token: raw) else {
-                throw Problem(.badRequest, detail: "cursor is not one this API gave out; pass nextCursor from the previous page unchanged")
-            }
-            cursor = value
-        }
+        let mediaType = try request.query("mediaType", as: MediaType.self, "mediaType '%@' is not one of \(MediaType.list)")
+        let status = try request.query("status", as: EntityStatus.self, "status '%@' is not one of \(EntityStatus.list)")
+        let limit = try request.query("limit", "limit must be a whole number from 1 to \(limits.listMaxLimit), got '%@'") {
+            Int($0).flatMap { (1...limits.listMaxLimit).contains($0) ? $0 : nil }
+        } ?? limits.listDefaultLimit
+        let cursor = try request.query("cursor", "cursor '%@' is not one this API gave out; pass nextCursor from the previous page unchanged",
+                                       EntityCursor.init(token:))
         let (entities, next) = try await repository.list(mediaType: mediaType, status: status, after: cursor, limit: limit)
         return JSONResponse.make(statusCode: .ok, body: Page(items: entities, nextCursor: next?.token))
     }

@@ -10,6 +10,19 @@ struct RouteRequest: Sendable {
     func query(_ name: String) -> String? {
         http.query.first { $0.name == name }?.value
     }
+
+    /// A query parameter read with `parse`; nil when absent, 400 with `problem` (its `%@` the value) when unreadable.
+    func query<T>(_ name: String, _ problem: String, _ parse: (String) -> T?) throws -> T? {
+        guard let raw = query(name) else { return nil }
+        guard let value = parse(raw) else {
+            throw Problem(.badRequest, detail: problem.replacingOccurrences(of: "%@", with: raw))
+        }
+        return value
+    }
+
+    func query<T: RawRepresentable>(_ name: String, as type: T.Type, _ problem: String) throws -> T? where T.RawValue == String {
+        try query(name, problem, T.init(rawValue:))
+    }
 }
 
 /// Matches method and path to a handler; answers 404 and 405 (with `Allow`) as problems.
