@@ -98,9 +98,17 @@ public final class MongoDatabase: Sendable {
     public var queuedOperations: Int { executor.queued }
 
     /// Finishes queued operations, then closes every connection.
-    public func close() {
-        executor.shutdown()
-        pool.destroy()
+    /// Waiting for the driver threads and destroying the pool both block, so they run on a thread of
+    /// their own, not on the caller's (cooperative) one.
+    public func close() async {
+        let (executor, pool) = (self.executor, self.pool)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread {
+                executor.shutdown()
+                pool.destroy()
+                continuation.resume()
+            }.start()
+        }
     }
 }
 

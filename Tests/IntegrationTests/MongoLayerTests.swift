@@ -23,13 +23,14 @@ struct MongoLayerTests {
     @discardableResult
     static func withDatabase<T>(_ body: (MongoDatabase) async throws -> T) async throws -> T {
         let database = try MongoDatabase(.init(uri: try TestDatabase.uri(), databaseName: TestDatabase.uniqueName("mongo"), threads: 4))
-        defer { database.close() }
         do {
             let result = try await body(database)
             try await database.command(["dropDatabase": 1])
+            await database.close()
             return result
         } catch {
             _ = try? await database.command(["dropDatabase": 1])
+            await database.close()
             throw error
         }
     }

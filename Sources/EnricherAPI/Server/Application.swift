@@ -40,11 +40,11 @@ public final class Application: Service, Sendable {
             try await database.waitUntilReachable(timeout: configuration.database.startupTimeout, logger: logger)
             try await EntityRepository(database: database).ensureIndexes()
         } catch let error as MongoError where error.isTransient {
-            database.close()
+            await database.close()
             let seconds = configuration.database.startupTimeout.components.seconds
             throw StartupError.database("cannot reach MongoDB at \(redactedURI) after \(seconds) s (ENRICHER_DB_STARTUP_TIMEOUT_SECONDS): \(error)")
         } catch {
-            database.close()
+            await database.close()
             throw StartupError.database("MongoDB at \(redactedURI) refused to start Enricher: \(error)")
         }
         self.database = database
@@ -65,7 +65,7 @@ public final class Application: Service, Sendable {
                 ? try sockaddr_in6.inet6(ip6: configuration.http.host, port: port)
                 : try sockaddr_in.inet(ip4: configuration.http.host, port: port)
         } catch {
-            database.close()
+            await database.close()
             throw StartupError.server("ENRICHER_HOST '\(configuration.http.host)' is not an IP address to listen on")
         }
         let requestTimeout = configuration.http.requestTimeout.components.seconds
@@ -81,9 +81,19 @@ public final class Application: Service, Sendable {
     /// Serves until cancelled or a graceful shutdown is triggered, then lets in-flight requests finish
     /// within `ENRICHER_SHUTDOWN_GRACE_SECONDS` and closes the database pool.
     public func run() async throws {
-        defer { database.close() }
         let serving = Task { try await server.run() }
         serverTask.withLock { $0 = serving }
+        // The pool closes whether serving ended cleanly or with an error.
+        do {
+            try await serve(serving)
+        } catch {
+            await database.close()
+            throw error
+        }
+        await database.close()
+    }
+
+    private func serve(_ serving: Task<Void, any Error>) async throws {
         try await withGracefulShutdownHandler {
             try await withTaskCancellationHandler {
                 do {
