@@ -1,5 +1,6 @@
 import BSON
 import CMongoc
+import Blocking
 import Foundation
 import Logging
 
@@ -43,10 +44,16 @@ public final class MongoDatabase: Sendable {
     /// Runs `body` with a pooled client on a driver thread.
     func withClient<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         let pool = self.pool
-        return try await executor.run {
-            let client = try pool.pop()
-            defer { pool.push(client) }
-            return try body(client)
+        do {
+            return try await executor.run {
+                let client = try pool.pop()
+                defer { pool.push(client) }
+                return try body(client)
+            }
+        } catch BlockingExecutorError.closed {
+            throw MongoError.closed
+        } catch BlockingExecutorError.overloaded(let limit) {
+            throw MongoError.overloaded(queueLimit: limit)
         }
     }
 

@@ -1,10 +1,18 @@
 import Foundation
 
-/// A fixed pool of OS threads for calls that block (libmongoc), so they never occupy
+/// Why `BlockingExecutor.run` refused work.
+public enum BlockingExecutorError: Error, Sendable, Equatable {
+    /// The pool is shutting down.
+    case closed
+    /// `queueLimit` operations are already waiting.
+    case overloaded(queueLimit: Int)
+}
+
+/// A fixed pool of OS threads for calls that block (libmongoc, libcurl, libvips), so they never occupy
 /// Swift's cooperative pool, which has only one thread per core.
 ///
 /// Work is queued FIFO up to `queueLimit`; past that, `run` throws instead of growing without bound.
-final class BlockingExecutor: @unchecked Sendable {
+public final class BlockingExecutor: @unchecked Sendable {
     // @unchecked Sendable: every mutable field is read and written only while `condition` is locked.
     private let condition = NSCondition()
     private var jobs: [@Sendable () -> Void] = []
@@ -14,12 +22,16 @@ final class BlockingExecutor: @unchecked Sendable {
     private let queueLimit: Int
     private var threads: [Thread] = []
 
-    init(threads count: Int, queueLimit: Int, name: String) {
+    public init(threads count: Int, queueLimit: Int, name: String) {
         precondition(count > 0 && queueLimit > 0)
         self.queueLimit = queueLimit
         for index in 0..<count {
-            let thread = Thread { [unowned self] in self.workLoop() }
-            thread.name = "\(name)-\(index)"
+            // Linux takes a thread's name only from inside the thread, and only up to 15 bytes.
+            let threadName = "\(name.prefix(9))-\(index)"
+            let thread = Thread { [unowned self] in
+                Thread.current.name = threadName
+                self.workLoop()
+            }
             thread.stackSize = 1 << 20
             threads.append(thread)
             running += 1
@@ -28,13 +40,13 @@ final class BlockingExecutor: @unchecked Sendable {
     }
 
     /// Operations waiting for a thread right now.
-    var queued: Int {
+    public var queued: Int {
         condition.lock(); defer { condition.unlock() }
         return jobs.count - head
     }
 
     /// Runs `body` on one of the pool's threads and resumes the caller with its result.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job: @Sendable () -> Void = {
                 continuation.resume(with: Result { try body() })
@@ -42,11 +54,11 @@ final class BlockingExecutor: @unchecked Sendable {
             condition.lock()
             defer { condition.unlock() }
             if stopping {
-                continuation.resume(throwing: MongoError.closed)
+                continuation.resume(throwing: BlockingExecutorError.closed)
                 return
             }
             if jobs.count - head >= queueLimit {
-                continuation.resume(throwing: MongoError.overloaded(queueLimit: queueLimit))
+                continuation.resume(throwing: BlockingExecutorError.overloaded(queueLimit: queueLimit))
                 return
             }
             jobs.append(job)
@@ -55,7 +67,7 @@ final class BlockingExecutor: @unchecked Sendable {
     }
 
     /// Lets queued work finish, then stops the threads and waits for them to exit.
-    func shutdown() {
+    public func shutdown() {
         condition.lock()
         stopping = true
         condition.broadcast()
