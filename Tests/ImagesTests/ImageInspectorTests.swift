@@ -1,0 +1,206 @@
+import Crypto
+import Foundation
+import Images
+import XCTest
+
+final class ImageInspectorTests: XCTestCase {
+    private var inspector: ImageInspector!
+
+    override func setUp() async throws {
+        inspector = try ImageInspector(limits: ImageLimits(), threads: 2, queueLimit: 64)
+    }
+
+    override func tearDown() async throws {
+        inspector.shutdown()
+        inspector = nil
+    }
+
+    // MARK: Accepted covers
+
+    func testGradientCoversInEveryFormatPassWithTheirFacts() async throws {
+        for format in ImageFormat.allCases {
+            let bytes = try TestImages.encode(.gradient, width: 400, height: 600, as: format)
+            let image = try await inspector.inspect(bytes)
+            XCTAssertEqual(image, InspectedImage(format: format, width: 400, height: 600, bytes: bytes.count,
+                                                 sha256: Self.sha256(bytes)), "\(format)")
+            XCTAssertEqual(image.contentType, "image/\(format.rawValue)")
+        }
+    }
+
+    // MARK: Cheap refusals
+
+    func testHTMLIsNotAnImageAndTheRejectionShowsHowItStarts() async throws {
+        let html = Array("<!DOCTYPE html><html><head><title>404 Not Found</title></head></html>".utf8)
+        let rejection = await rejection(of: html)
+        guard case .notAnImage = rejection else { return XCTFail("got \(String(describing: rejection))") }
+        XCTAssertEqual(rejection?.description,
+                       "bytes are not JPEG, PNG, WebP or GIF (starts with '<!DOCTYPE html><html><head><titl...')")
+    }
+
+    func testBinaryGarbageIsNotAnImageAndIsShownAsHex() async throws {
+        let rejection = await rejection(of: [0x00, 0x01, 0xFE, 0x7F, 0x80, 0x00, 0x00, 0x00, 0x09])
+        XCTAssertEqual(rejection, .notAnImage("starts with bytes 00 01 fe 7f 80 00 00 00"))
+    }
+
+    func testElevenMebibytesAreTooLargeBeforeAnythingElse() async throws {
+        // A JPEG magic number followed by filler: the byte count alone decides.
+        let bytes: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + [UInt8](repeating: 0x5A, count: 11 * 1_048_576 - 4)
+        let rejection = await rejection(of: bytes)
+        XCTAssertEqual(rejection, .tooLarge(bytes: 11 * 1_048_576, limit: 10_485_760))
+    }
+
+    func testKnownPlaceholderDigestIsRefused() async throws {
+        let bytes = try TestImages.encode(.gradient, width: 300, height: 450, as: .jpeg)
+        let limits = ImageLimits(placeholderSHA256s: [Self.sha256(bytes).uppercased()])
+        let strict = try ImageInspector(limits: limits, threads: 1, queueLimit: 4)
+        defer { strict.shutdown() }
+        let rejection = await rejection(of: bytes, by: strict)
+        guard case let .placeholder(reason) = rejection else { return XCTFail("got \(String(describing: rejection))") }
+        XCTAssertTrue(reason.contains("known placeholder"), reason)
+        // The same bytes pass an inspector that does not know them.
+        _ = try await inspector.inspect(bytes)
+    }
+
+    // MARK: Sizes, from the header
+
+    func testPNGDeclaringFiftyThousandSquaredIsRefusedFromItsHeader() async throws {
+        let bomb = Self.pngDeclaring(width: 50_000, height: 50_000)
+        let clock = ContinuousClock()
+        var rejection: ImageRejection?
+        let elapsed = await clock.measure { rejection = await self.rejection(of: bomb) }
+        XCTAssertEqual(rejection, .tooManyPixels(width: 50_000, height: 50_000, limit: 40_000_000))
+        // Decoding (or even allocating) 2.5 gigapixels would take far longer than this.
+        XCTAssertLessThan(elapsed, .seconds(1))
+        XCTAssertEqual(rejection?.description,
+                       "image is 50000x50000 (2500000000 pixels), over the limit of 40000000 pixels")
+    }
+
+    func testJPEGDeclaringHugeDimensionsIsRefusedFromItsHeader() async throws {
+        var bytes = try TestImages.encode(.gradient, width: 120, height: 160, as: .jpeg)
+        // SOF0: FF C0, length (2), precision (1), height (2), width (2).
+        let sof = try XCTUnwrap((0..<(bytes.count - 1)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 })
+        bytes.replaceSubrange((sof + 5)..<(sof + 9), with: [0xFD, 0xE8, 0xFD, 0xE8])  // 65000 x 65000
+        let clock = ContinuousClock()
+        var rejection: ImageRejection?
+        let elapsed = await clock.measure { rejection = await self.rejection(of: bytes) }
+        XCTAssertEqual(rejection, .tooManyPixels(width: 65_000, height: 65_000, limit: 40_000_000))
+        XCTAssertLessThan(elapsed, .seconds(1))
+    }
+
+    func testShortSideOf99IsTooSmallAnd100Passes() async throws {
+        let small = try TestImages.encode(width: 99, height: 150, as: .png)
+        let smallRejection = await rejection(of: small)
+        XCTAssertEqual(smallRejection, .tooSmall(width: 99, height: 150, minShortSide: 100))
+        let enough = try TestImages.encode(width: 150, height: 100, as: .png)
+        let image = try await inspector.inspect(enough)
+        XCTAssertEqual([image.width, image.height], [150, 100])
+    }
+
+    func testOnePixelGIFIsAPlaceholder() async throws {
+        let pixel = try TestImages.encode(width: 1, height: 1, as: .gif)
+        let rejection = await rejection(of: pixel)
+        XCTAssertEqual(rejection, .placeholder("1x1 image, a spacer or tracking pixel"))
+    }
+
+    // MARK: Pixels
+
+    func testTruncatedJPEGIsUndecodable() async throws {
+        let whole = try TestImages.encode(width: 400, height: 600, as: .jpeg)
+        let rejection = await rejection(of: Array(whole.prefix(whole.count / 2)))
+        guard case let .undecodable(detail) = rejection else { return XCTFail("got \(String(describing: rejection))") }
+        XCTAssertFalse(detail.isEmpty)
+    }
+
+    func testTruncatedPNGWebPAndGIFAreUndecodable() async throws {
+        for format in [ImageFormat.png, .webp, .gif] {
+            let whole = try TestImages.encode(width: 400, height: 600, as: format)
+            let rejection = await rejection(of: Array(whole.prefix(whole.count / 2)))
+            guard case .undecodable = rejection else { return XCTFail("\(format): got \(String(describing: rejection))") }
+        }
+    }
+
+    func testPNGWithACorruptBlockIsUndecodable() async throws {
+        var bytes = try TestImages.encode(width: 400, height: 600, as: .png)
+        bytes.replaceSubrange((bytes.count / 2)..<(bytes.count / 2 + 64), with: [UInt8](repeating: 0, count: 64))
+        let rejection = await rejection(of: bytes)
+        guard case .undecodable = rejection else { return XCTFail("got \(String(describing: rejection))") }
+    }
+
+    func testSolidColourPNGIsAPlaceholder() async throws {
+        let flat = try TestImages.encode(.solidColour, width: 400, height: 600, as: .png)
+        let rejection = await rejection(of: flat)
+        guard case let .placeholder(reason) = rejection else { return XCTFail("got \(String(describing: rejection))") }
+        XCTAssertTrue(reason.contains("solid colour"), reason)
+    }
+
+    func testSolidColourJPEGIsAPlaceholderDespiteCompression() async throws {
+        let flat = try TestImages.encode(.solidColour, width: 400, height: 600, as: .jpeg)
+        let rejection = await rejection(of: flat)
+        guard case .placeholder = rejection else { return XCTFail("got \(String(describing: rejection))") }
+    }
+
+    // MARK: Concurrency and lifecycle
+
+    func testTwentyInspectionsInParallelAllComplete() async throws {
+        let covers = try (0..<20).map { index in
+            try TestImages.encode(width: 300 + index, height: 450, as: ImageFormat.allCases[index % 4])
+        }
+        let inspector = try XCTUnwrap(inspector)
+        // Every libvips call asserts (in debug builds) that it runs outside any Swift task, on an executor thread.
+        let widths = try await withThrowingTaskGroup(of: Int.self) { group in
+            for cover in covers {
+                group.addTask { try await inspector.inspect(cover).width }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        XCTAssertEqual(widths.sorted(), Array(300..<320))
+    }
+
+    func testAfterShutdownInspectionIsUnavailable() async throws {
+        let cover = try TestImages.encode(width: 200, height: 300, as: .jpeg)
+        inspector.shutdown()
+        let rejection = await rejection(of: cover)
+        XCTAssertEqual(rejection, .unavailable)
+    }
+
+    // MARK: Helpers
+
+    private func rejection(of bytes: [UInt8], by inspector: ImageInspector? = nil) async -> ImageRejection? {
+        do {
+            let image = try await (inspector ?? self.inspector).inspect(bytes)
+            XCTFail("accepted \(image)")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    private static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A PNG signature, an IHDR declaring `width` x `height` (8-bit RGB) with a correct CRC, a tiny IDAT
+    /// and IEND: valid up to its header, far too little data for its pixels.
+    private static func pngDeclaring(width: UInt32, height: UInt32) -> [UInt8] {
+        func bigEndian(_ value: UInt32) -> [UInt8] {
+            [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+        }
+        func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+            let typed = Array(type.utf8) + data
+            return bigEndian(UInt32(data.count)) + typed + bigEndian(crc32(typed))
+        }
+        let ihdr = bigEndian(width) + bigEndian(height) + [8, 2, 0, 0, 0]
+        let idat: [UInt8] = [0x78, 0x9C, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01]  // zlib of one zero byte
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", idat)
+            + chunk("IEND", [])
+    }
+
+    private static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+}
