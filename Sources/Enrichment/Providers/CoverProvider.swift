@@ -1,0 +1,111 @@
+import EnricherCore
+import Foundation
+
+/// The cover-art sources Enricher knows. The raw value is the name used in configuration, logs,
+/// `failureReason` and `GET /v1/providers`.
+public enum ProviderID: String, Sendable, Codable, CaseIterable, Hashable, Comparable {
+    case openLibrary = "openlibrary"
+    case googleBooks = "googlebooks"
+    case upcItemDB = "upcitemdb"
+    case tmdb
+    case giantBomb = "giantbomb"
+    case igdb
+    /// MusicBrainz release search, with the Cover Art Archive for the image.
+    case musicBrainz = "musicbrainz"
+
+    public static func < (lhs: ProviderID, rhs: ProviderID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The media types the provider can serve.
+    public var mediaTypes: Set<MediaType> {
+        switch self {
+        case .openLibrary, .googleBooks: [.books]
+        case .upcItemDB: Set(MediaType.allCases)
+        case .tmdb: [.movies]
+        case .giantBomb, .igdb: [.games]
+        case .musicBrainz: [.musics]
+        }
+    }
+}
+
+/// What an entity offers a provider to search with.
+public struct LookupQuery: Sendable, Equatable {
+    public var mediaType: MediaType
+    /// Normalised ISBN-13 (books).
+    public var isbn: String?
+    /// Normalised UPC/EAN digits (movies, games, musics).
+    public var barcode: String?
+    public var title: String?
+    public var authors: [String]
+    public var artist: String?
+    public var platform: String?
+    public var year: Int?
+
+    public init(mediaType: MediaType, isbn: String? = nil, barcode: String? = nil, title: String? = nil,
+                authors: [String] = [], artist: String? = nil, platform: String? = nil, year: Int? = nil) {
+        self.mediaType = mediaType
+        self.isbn = isbn
+        self.barcode = barcode
+        self.title = title
+        self.authors = authors
+        self.artist = artist
+        self.platform = platform
+        self.year = year
+    }
+
+    /// The entity's identifier (ISBN for books, barcode otherwise), if it has one.
+    public var identifier: String? { isbn ?? barcode }
+}
+
+/// An image a provider points at. Nothing is downloaded yet.
+public struct ImageCandidate: Sendable, Equatable {
+    public var url: String
+    public var provider: ProviderID
+    /// Dimensions when the provider states them (used to rank candidates in `best` mode).
+    public var width: Int?
+    public var height: Int?
+
+    public init(url: String, provider: ProviderID, width: Int? = nil, height: Int? = nil) {
+        self.url = url
+        self.provider = provider
+        self.width = width
+        self.height = height
+    }
+}
+
+/// How a provider call went wrong, classified the way resilience needs it.
+public enum ProviderFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A normal answer: the provider has nothing for this query. Never counts against its health.
+    case notFound
+    /// "Slow down" (the status the provider uses for it), with the wait it asked for, if any.
+    case throttled(retryAfter: Duration?)
+    /// Timeout, 5xx, connection failure, malformed answer: may work later.
+    case transient(String)
+    /// Bad or missing credentials, or a configuration the provider refuses: will not work until fixed.
+    case configuration(String)
+
+    public var description: String {
+        switch self {
+        case .notFound: "not found"
+        case .throttled(let retryAfter):
+            if let retryAfter { "throttled (retry after \(retryAfter.components.seconds) s)" } else { "throttled" }
+        case .transient(let detail): detail
+        case .configuration(let detail): "configuration: \(detail)"
+        }
+    }
+}
+
+/// One cover-art source. A provider turns a query into image candidates; downloading and
+/// validating them is the engine's job, so every provider is judged by the same rules.
+public protocol CoverProvider: Sendable {
+    var id: ProviderID { get }
+    /// Looks the entity up. An empty result is never returned: "nothing" is `ProviderFailure.notFound`.
+    func candidates(for query: LookupQuery, context: LookupContext) async throws(ProviderFailure) -> [ImageCandidate]
+    /// How the provider's image host answers "slow down" (for example Open Library covers: 403).
+    /// A candidate download with one of these statuses is a throttle, not a broken image.
+    var imageThrottleStatuses: Set<Int> { get }
+}
+
+extension CoverProvider {
+    /// The media types this provider can serve.
+    public var mediaTypes: Set<MediaType> { id.mediaTypes }
+}

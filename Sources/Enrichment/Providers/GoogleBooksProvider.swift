@@ -1,0 +1,114 @@
+import EnricherCore
+import Foundation
+import Logging
+import Outbound
+
+/// Google Books volumes search by ISBN (or title and author). Needs an API key.
+public struct GoogleBooksProvider: CoverProvider {
+    public let id = ProviderID.googleBooks
+    public let imageThrottleStatuses: Set<Int> = [429]
+
+    private let baseURL: String
+    private let apiKey: Secret
+    private let http: ProviderHTTP
+    private let logger: Logger
+
+    public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger) {
+        baseURL = settings.googleBooksURL
+        apiKey = Secret(settings.googleBooksAPIKey)
+        http = ProviderHTTP(service: "Google Books", fetcher: fetcher, throttleStatuses: [429])
+        self.logger = logger.tagged(.googleBooks)
+    }
+
+    public func candidates(for query: LookupQuery, context: LookupContext) async throws(ProviderFailure) -> [ImageCandidate] {
+        let search: String
+        if let isbn = query.isbn {
+            search = "isbn:\(isbn)"
+        } else if let title = query.title, !title.isEmpty {
+            // `+` between terms is a space once decoded; it is sent encoded as %20.
+            search = "intitle:\(title)" + (query.authors.first.map { " inauthor:\($0)" } ?? "")
+        } else {
+            throw .notFound
+        }
+        let url = ProviderURL.make(baseURL, "/books/v1/volumes", query: [("q", search), ("key", apiKey.value)])
+        let response = try await http.exchange(OutboundRequest(url: url))
+        if let failure = Self.googleFailure(response) { throw failure }
+        let volumes = try ProviderHTTP.decode(Volumes.self, from: try http.classify(response).get())
+        guard let links = volumes.items?.lazy.compactMap(\.volumeInfo?.imageLinks).first else { throw .notFound }
+        let urls = [links.extraLarge, links.large, links.medium, links.thumbnail].compactMap { $0 }.map(Self.coverURL)
+        var seen = Set<String>()
+        let candidates = urls.filter { seen.insert($0).inserted }.map { ImageCandidate(url: $0, provider: id) }
+        guard !candidates.isEmpty else { throw .notFound }
+        return candidates
+    }
+
+    /// Google answers quota exhaustion with 403 (or 429) and a reason, and a bad key with 400 or 403.
+    static func googleFailure(_ response: OutboundResponse) -> ProviderFailure? {
+        guard [400, 403, 429].contains(response.status) else { return nil }
+        let error = try? JSONDecoder().decode(ErrorEnvelope.self, from: Data(response.body)).error
+        let reasons = Set((error?.errors ?? []).compactMap(\.reason) + (error?.details ?? []).compactMap(\.reason))
+        if response.status == 429 || error?.status == "RESOURCE_EXHAUSTED" || !reasons.isDisjoint(with: quotaReasons) {
+            return .throttled(retryAfter: ProviderHTTP.retryAfter(response))
+        }
+        let message = error?.message.map { ": \($0)" } ?? ""
+        if response.status == 403 || !reasons.isDisjoint(with: keyReasons) || (error?.message ?? "").contains("API key") {
+            return .configuration("Google Books rejected the API key (HTTP \(response.status))\(message)")
+        }
+        return .transient("HTTP \(response.status)\(message)")
+    }
+
+    static let quotaReasons: Set<String> = [
+        "rateLimitExceeded", "dailyLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "RATE_LIMIT_EXCEEDED",
+    ]
+    static let keyReasons: Set<String> = ["keyInvalid", "API_KEY_INVALID", "keyExpired", "API_KEY_EXPIRED"]
+
+    /// Google's links are `http://books.google.com/...&edge=curl&...`: the curled-page effect is
+    /// dropped and Google's own hosts are asked over https (a mirror's links are kept as given).
+    static func coverURL(_ link: String) -> String {
+        guard var components = URLComponents(string: link) else { return link }
+        if components.scheme == "http", let host = components.host?.lowercased(),
+           host == "books.google.com" || host.hasSuffix(".google.com") || host.hasSuffix(".googleusercontent.com") {
+            components.scheme = "https"
+        }
+        if let query = components.percentEncodedQuery {
+            let kept = query.split(separator: "&", omittingEmptySubsequences: false).filter { $0 != "edge=curl" }
+            components.percentEncodedQuery = kept.isEmpty ? nil : kept.joined(separator: "&")
+        }
+        return components.string ?? link
+    }
+
+    /// `GET /books/v1/volumes`: no match is `totalItems: 0` and no `items` key.
+    struct Volumes: Decodable {
+        var totalItems: Int?
+        var items: [Volume]?
+        struct Volume: Decodable {
+            var volumeInfo: VolumeInfo?
+        }
+        struct VolumeInfo: Decodable {
+            var imageLinks: ImageLinks?
+        }
+        struct ImageLinks: Decodable {
+            var smallThumbnail: String?
+            var thumbnail: String?
+            var small: String?
+            var medium: String?
+            var large: String?
+            var extraLarge: String?
+        }
+    }
+
+    /// Google API errors: `{"error": {"code", "message", "status", "errors": [{"reason"}], "details": [{"reason"}]}}`.
+    struct ErrorEnvelope: Decodable {
+        var error: GoogleError
+        struct GoogleError: Decodable {
+            var code: Int?
+            var message: String?
+            var status: String?
+            var errors: [Reason]?
+            var details: [Reason]?
+        }
+        struct Reason: Decodable {
+            var reason: String?
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import EnricherCore
+import Logging
+import Outbound
+
+/// Whether a provider runs, and why not, as `GET /v1/providers` reports it.
+public struct ProviderStatus: Sendable, Equatable, Codable {
+    public var id: ProviderID
+    public var enabled: Bool
+    /// Why the provider is disabled; nil when it is enabled.
+    public var reason: String?
+    public var mediaTypes: [MediaType]
+
+    public init(id: ProviderID, enabled: Bool, reason: String? = nil, mediaTypes: [MediaType]) {
+        self.id = id
+        self.enabled = enabled
+        self.reason = reason
+        self.mediaTypes = mediaTypes
+    }
+}
+
+/// Builds every provider from the settings, once, at start-up. A provider without its credentials,
+/// or named in `ENRICHER_PROVIDERS_DISABLED`, is disabled with the reason, never half-configured.
+public struct ProviderRegistry: Sendable {
+    public let enabled: [ProviderID: any CoverProvider]
+    /// Every provider, enabled or not, in `ProviderID` order.
+    public let status: [ProviderStatus]
+    /// The barcode -> product lookup for `LookupContext`; nil when UPCitemdb is disabled.
+    public let productLookup: LookupContext.ProductLookup?
+
+    public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger, disabled: Set<ProviderID> = []) {
+        let upcItemDB = UPCItemDBProvider(settings: settings, fetcher: fetcher, logger: logger)
+        let all: [any CoverProvider] = [
+            OpenLibraryProvider(settings: settings, fetcher: fetcher, logger: logger),
+            GoogleBooksProvider(settings: settings, fetcher: fetcher, logger: logger),
+            upcItemDB,
+            TMDbProvider(settings: settings, fetcher: fetcher, logger: logger),
+            GiantBombProvider(settings: settings, fetcher: fetcher, logger: logger),
+            IGDBProvider(settings: settings, fetcher: fetcher, logger: logger),
+            MusicBrainzProvider(settings: settings, fetcher: fetcher, logger: logger),
+        ]
+        var enabled: [ProviderID: any CoverProvider] = [:]
+        var status: [ProviderStatus] = []
+        for provider in all.sorted(by: { $0.id < $1.id }) {
+            let reason = disabled.contains(provider.id)
+                ? "disabled by ENRICHER_PROVIDERS_DISABLED"
+                : Self.missingCredentials(provider.id, settings)
+            if let reason {
+                logger.notice("cover provider disabled", metadata: ["provider": "\(provider.id.rawValue)", "reason": "\(reason)"])
+            } else {
+                enabled[provider.id] = provider
+            }
+            status.append(ProviderStatus(
+                id: provider.id, enabled: reason == nil, reason: reason,
+                mediaTypes: MediaType.allCases.filter(provider.mediaTypes.contains)
+            ))
+        }
+        self.enabled = enabled
+        self.status = status
+        if enabled[.upcItemDB] != nil {
+            let lookup: LookupContext.ProductLookup = { barcode async throws(ProviderFailure) -> Product in
+                try await upcItemDB.product(barcode: barcode)
+            }
+            productLookup = lookup
+        } else {
+            productLookup = nil
+        }
+    }
+
+    /// The enabled providers serving a media type, in `ProviderID` order.
+    public func providers(for mediaType: MediaType) -> [any CoverProvider] {
+        enabled.values.filter { $0.mediaTypes.contains(mediaType) }.sorted { $0.id < $1.id }
+    }
+
+    /// A fresh context for one entity's trip through its chain.
+    public func makeContext() -> LookupContext {
+        LookupContext(productLookup: productLookup)
+    }
+
+    /// Names the configuration keys a provider still needs, or nil when it has what it needs.
+    static func missingCredentials(_ id: ProviderID, _ settings: ProviderSettings) -> String? {
+        func missing(_ pairs: [(String, String?)]) -> String? {
+            let names = pairs.filter { ($0.1 ?? "").isEmpty }.map(\.0)
+            switch names.count {
+            case 0: return nil
+            case 1: return "\(names[0]) is not set"
+            default: return names.joined(separator: " and ") + " are not set"
+            }
+        }
+        switch id {
+        case .openLibrary, .upcItemDB, .musicBrainz: return nil
+        case .googleBooks: return missing([("ENRICHER_GOOGLEBOOKS_API_KEY", settings.googleBooksAPIKey)])
+        case .tmdb: return missing([("ENRICHER_TMDB_TOKEN", settings.tmdbToken)])
+        case .giantBomb: return missing([("ENRICHER_GIANTBOMB_API_KEY", settings.giantBombAPIKey)])
+        case .igdb: return missing([("ENRICHER_IGDB_CLIENT_ID", settings.igdbClientID), ("ENRICHER_IGDB_CLIENT_SECRET", settings.igdbClientSecret)])
+        }
+    }
+}

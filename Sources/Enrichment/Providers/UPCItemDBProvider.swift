@@ -1,0 +1,79 @@
+import EnricherCore
+import Foundation
+import Logging
+import Outbound
+
+/// UPCitemdb: barcode (UPC, EAN, ISBN-13) -> retail product. It is the barcode database behind
+/// `LookupContext` (the product title feeds TMDb, GiantBomb and IGDB), and its retailer images are
+/// candidates of last resort.
+public struct UPCItemDBProvider: CoverProvider {
+    public let id = ProviderID.upcItemDB
+    public let imageThrottleStatuses: Set<Int> = [429]
+
+    private let baseURL: String
+    private let userKey: Secret?
+    private let http: ProviderHTTP
+    private let logger: Logger
+
+    public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger) {
+        baseURL = settings.upcItemDBURL
+        userKey = settings.upcItemDBUserKey.flatMap { $0.isEmpty ? nil : Secret($0) }
+        var http = ProviderHTTP(service: "UPCitemdb", fetcher: fetcher, throttleStatuses: [429])
+        if let userKey {
+            http.headers += [("user_key", userKey.value), ("key_type", "3scale")]
+        }
+        self.http = http
+        self.logger = logger.tagged(.upcItemDB)
+    }
+
+    public func candidates(for query: LookupQuery, context: LookupContext) async throws(ProviderFailure) -> [ImageCandidate] {
+        guard let barcode = query.identifier else { throw .notFound }
+        let product = try await context.product(barcode: barcode)
+        var seen = Set<String>()
+        let urls = product.imageURLs.filter { ($0.hasPrefix("https://") || $0.hasPrefix("http://")) && seen.insert($0).inserted }
+        guard !urls.isEmpty else { throw .notFound }
+        return urls.map { ImageCandidate(url: $0, provider: id) }
+    }
+
+    /// The product behind a barcode: `LookupContext`'s `productLookup`.
+    public func product(barcode: String) async throws(ProviderFailure) -> Product {
+        let path = userKey == nil ? "/prod/trial/lookup" : "/prod/v1/lookup"
+        let response = try await http.exchange(OutboundRequest(url: ProviderURL.make(baseURL, path, query: [("upc", barcode)])))
+        switch response.status {
+        case 429:
+            throw .throttled(retryAfter: ProviderHTTP.retryAfter(response) ?? Self.rateLimitReset(response))
+        case 400:
+            // A code UPCitemdb cannot read (wrong length or check digit) has no product.
+            let code = (try? JSONDecoder().decode(Envelope.self, from: Data(response.body)))?.code
+            if code == "INVALID_UPC" { throw .notFound }
+            throw .transient("HTTP 400" + (code.map { " \($0)" } ?? ""))
+        default:
+            break
+        }
+        let envelope = try ProviderHTTP.decode(Envelope.self, from: try http.classify(response).get())
+        guard let item = envelope.items?.first else { throw .notFound }
+        return Product(title: item.title ?? "", imageURLs: item.images ?? [])
+    }
+
+    /// UPCitemdb announces the end of the rate-limit window as `X-RateLimit-Reset` (Unix seconds)
+    /// rather than `Retry-After`.
+    static func rateLimitReset(_ response: OutboundResponse, now: Date = Date()) -> Duration? {
+        guard let reset = response.header("X-RateLimit-Reset").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) else {
+            return nil
+        }
+        return .seconds(max(0, Int64((reset - now.timeIntervalSince1970).rounded(.up))))
+    }
+
+    /// `GET /prod/trial/lookup?upc=`: `{"code": "OK", "total": 0, "items": []}` when nothing matched;
+    /// errors carry `code` (`TOO_FAST`, `INVALID_UPC`, ...) and `message`.
+    struct Envelope: Decodable {
+        var code: String?
+        var total: Int?
+        var items: [Item]?
+        struct Item: Decodable {
+            var ean: String?
+            var title: String?
+            var images: [String]?
+        }
+    }
+}
