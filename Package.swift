@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C edge: libmongoc/libbson, reached only through the MongoDB module.
@@ -22,16 +23,38 @@ let package = Package(
         ),
         // BSON values, the binary format and Codable, in pure Swift.
         .target(name: "BSON"),
+        // A fixed thread pool for blocking C calls (libmongoc, libcurl, libvips), off the cooperative pool.
+        .target(name: "Blocking"),
         // Async MongoDB access over libmongoc, on threads of its own.
         .target(
             name: "MongoDB",
             dependencies: [
-                "CMongoc", "BSON",
+                "CMongoc", "BSON", "Blocking",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Outbound connections: the SSRF guard (and, with the enrichment issue, the libcurl client).
-        .target(name: "Outbound"),
+        // C edge: libcurl's variadic setopt and callbacks behind plain functions.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // Outbound HTTP over libcurl with the SSRF guard on every dialled address.
+        .target(
+            name: "Outbound",
+            dependencies: [
+                "CCurl", "Blocking",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // C edge: libvips (pkg-config flags) and a shim of plain functions over its variadic API.
+        .systemLibrary(name: "CVipsSystem", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        .target(name: "CVips", dependencies: ["CVipsSystem"]),
+        // Image checks and processing over libvips, on threads of its own.
+        .target(
+            name: "Images",
+            dependencies: [
+                "CVips", "Blocking",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The catalog's domain: entities, identifiers, configuration, storage.
         .target(
             name: "EnricherCore",
@@ -40,11 +63,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Finding covers: providers, chains, outcome rules, enrichment jobs.
+        .target(
+            name: "Enrichment",
+            dependencies: [
+                "EnricherCore", "Outbound", "Images", "MongoDB", "BSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The HTTP API on FlyingFox.
         .target(
             name: "EnricherAPI",
             dependencies: [
-                "EnricherCore",
+                "EnricherCore", "Enrichment", "Outbound", "Images",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,11 +94,17 @@ let package = Package(
         ),
         .testTarget(name: "BSONTests", dependencies: ["BSON"]),
         .testTarget(name: "EnricherCoreTests", dependencies: ["EnricherCore"]),
-        .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
+        .testTarget(
+            name: "OutboundTests",
+            dependencies: ["Outbound", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox")]
+        ),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "EnricherCore", "Outbound"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "EnricherAPI", "EnricherCore", "MongoDB", "BSON",
+                "EnricherAPI", "EnricherCore", "Enrichment", "Outbound", "Images", "MongoDB", "BSON",
+                .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

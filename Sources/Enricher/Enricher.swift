@@ -1,4 +1,5 @@
 import ArgumentParser
+import EnricherCore
 
 /// The `enricher` command: `serve` runs the service, `config check` validates settings.
 @main
@@ -10,8 +11,4 @@ struct Enricher: AsyncParsableCommand {
         subcommands: [Serve.self, ConfigCommand.self],
         defaultSubcommand: Serve.self
     )
-}
-
-enum EnricherVersion {
-    static let current = "0.1.0"
 }

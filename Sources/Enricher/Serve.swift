@@ -51,6 +51,7 @@ func loadConfiguration(file: String?, forServing: Bool) throws -> Configuration 
     if let file { environment[ConfigurationKey.configFile.name] = file }
     do {
         let configuration = try Configuration(environment: environment)
+        try Application.validate(configuration)
         if forServing { try configuration.validateForServing() }
         return configuration
     } catch {

@@ -17,7 +17,7 @@ struct APIHandler: HTTPHandler {
         defer { inFlight.add(-1) }
         let path = request.path
         let started = ContinuousClock.now
-        let response: HTTPResponse
+        var response: HTTPResponse
         do {
             response = try await route(request)
         } catch let problem as Problem {
@@ -29,6 +29,9 @@ struct APIHandler: HTTPHandler {
             logger.error("request failed", metadata: ["method": "\(request.method.rawValue)", "path": "\(path)", "error": "\(error)"])
             response = Problem(.internalError, detail: "an unexpected error occurred; it has been logged").response(instance: path)
         }
+        if request.method == .HEAD {
+            response = await Self.headersOnly(response)
+        }
         logger.debug("request", metadata: [
             "method": "\(request.method.rawValue)", "path": "\(path)", "status": "\(response.statusCode.code)",
             "duration": "\(started.duration(to: .now))",
@@ -36,8 +39,20 @@ struct APIHandler: HTTPHandler {
         return response
     }
 
+    /// A HEAD answer carries the GET answer's headers and no body (FlyingFox would send the body).
+    static func headersOnly(_ response: HTTPResponse) async -> HTTPResponse {
+        var response = response
+        if response.headers[.contentLength] == nil {
+            response.headers[.contentLength] = String((try? await response.bodyData.count) ?? 0)
+        }
+        response.payload = .httpBody(HTTPBodySequence())
+        return response
+    }
+
     private func route(_ request: HTTPRequest) async throws -> HTTPResponse {
-        if request.path == "/v1" || request.path.hasPrefix("/v1/"),
+        // Covers are public (an `<img src>` carries no API key); everything else under /v1 needs one.
+        let publicImage = request.path.hasPrefix(ImageRoutes.pathPrefix) && (request.method == .GET || request.method == .HEAD)
+        if request.path == "/v1" || request.path.hasPrefix("/v1/"), !publicImage,
            let refusal = authenticator.refusal(authorization: request.headers[.authorization]) {
             throw Problem(.unauthorized, detail: refusal, headers: ["WWW-Authenticate": #"Bearer realm="enricher""#])
         }

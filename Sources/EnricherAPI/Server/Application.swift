@@ -17,6 +17,8 @@ public final class Application: Service, Sendable {
     private let logger: Logger
     private let stopRequested: StopFlag
     private let serverTask = Mutex<Task<Void, any Error>?>(nil)
+    private let enrichment: EnrichmentServices
+    private let workerTask = Mutex<Task<Void, Never>?>(nil)
 
     /// Connects to the database (retrying for `ENRICHER_DB_STARTUP_TIMEOUT_SECONDS`), ensures indexes
     /// and prepares the server. Throws `StartupError` with a message fit for an operator.
@@ -36,14 +38,25 @@ public final class Application: Service, Sendable {
         } catch {
             throw StartupError.database("MONGODB_URI \(redactedURI) is not usable: \(error)")
         }
+        let enrichment: EnrichmentServices
+        do {
+            enrichment = try EnrichmentServices(configuration: configuration, database: database, logger: logger)
+        } catch {
+            await database.close()
+            throw StartupError.server("cannot set up enrichment: \(error)")
+        }
+        self.enrichment = enrichment
         do {
             try await database.waitUntilReachable(timeout: configuration.database.startupTimeout, logger: logger)
             try await EntityRepository(database: database).ensureIndexes()
+            try await enrichment.ensureIndexes()
         } catch let error as MongoError where error.isTransient {
+            enrichment.shutdown()
             await database.close()
             let seconds = configuration.database.startupTimeout.components.seconds
             throw StartupError.database("cannot reach MongoDB at \(redactedURI) after \(seconds) s (ENRICHER_DB_STARTUP_TIMEOUT_SECONDS): \(error)")
         } catch {
+            enrichment.shutdown()
             await database.close()
             throw StartupError.database("MongoDB at \(redactedURI) refused to start Enricher: \(error)")
         }
@@ -53,6 +66,12 @@ public final class Application: Service, Sendable {
         HealthRoutes(database: database, configuration: configuration).register(in: &router)
         EntityRoutes(repository: EntityRepository(database: database), limits: configuration.limits,
                      maxBodyBytes: configuration.http.maxBodyBytes).register(in: &router)
+        EnrichmentRoutes(jobs: enrichment.jobs, entities: EntityRepository(database: database), signal: enrichment.signal,
+                         maxEntities: configuration.jobs.maxEntities, limits: configuration.limits,
+                         maxBodyBytes: configuration.http.maxBodyBytes).register(in: &router)
+        ProviderRoutes(registry: enrichment.registry, settings: enrichment.settings, chains: enrichment.chains,
+                       selection: configuration.images.selection, outbound: configuration.outbound).register(in: &router)
+        ImageRoutes(images: enrichment.images).register(in: &router)
         let handler = APIHandler(router: router, authenticator: Authenticator(keys: configuration.apiKeys), logger: logger, inFlight: inFlight)
 
         gate = ConnectionGate(limit: configuration.http.maxConnections)
@@ -65,6 +84,7 @@ public final class Application: Service, Sendable {
                 ? try sockaddr_in6.inet6(ip6: configuration.http.host, port: port)
                 : try sockaddr_in.inet(ip4: configuration.http.host, port: port)
         } catch {
+            enrichment.shutdown()
             await database.close()
             throw StartupError.server("ENRICHER_HOST '\(configuration.http.host)' is not an IP address to listen on")
         }
@@ -81,16 +101,18 @@ public final class Application: Service, Sendable {
     /// Serves until cancelled or a graceful shutdown is triggered, then lets in-flight requests finish
     /// within `ENRICHER_SHUTDOWN_GRACE_SECONDS` and closes the database pool.
     public func run() async throws {
+        let working = Task { [enrichment] in await enrichment.worker.run() }
+        workerTask.withLock { $0 = working }
         let serving = Task { try await server.run() }
         serverTask.withLock { $0 = serving }
-        // The pool closes whether serving ended cleanly or with an error.
-        do {
-            try await serve(serving)
-        } catch {
-            await database.close()
-            throw error
-        }
+        // Background work stops and the pools close whether serving ended cleanly or with an error.
+        var failure: (any Error)?
+        do { try await serve(serving) } catch { failure = error }
+        working.cancel()
+        await working.value
+        enrichment.shutdown()
         await database.close()
+        if let failure { throw failure }
     }
 
     private func serve(_ serving: Task<Void, any Error>) async throws {
@@ -112,6 +134,8 @@ public final class Application: Service, Sendable {
     /// Stops accepting connections and waits for open ones to finish, up to the grace period.
     public func stop() async {
         stopRequested.set()
+        // Workers give their work in hand back to the queue; the next start takes it at once.
+        workerTask.withLock { $0 }?.cancel()
         let grace = configuration.http.shutdownGrace
         logger.info("shutting down", metadata: ["graceSeconds": "\(grace.components.seconds)", "openConnections": "\(gate.openConnections)"])
         // FlyingFox closes the listening socket and lets each connection finish its current request, but
@@ -125,6 +149,11 @@ public final class Application: Service, Sendable {
         }
         serverTask.withLock { $0 }?.cancel()
         await stopping.value
+    }
+
+    /// Checks the settings only the running parts understand (provider names, chains, address ranges).
+    public static func validate(_ configuration: Configuration) throws(ConfigurationError) {
+        try EnrichmentServices.validate(configuration)
     }
 
     /// The port the server listens on, once it does.

@@ -30,6 +30,10 @@ public struct Configuration: Sendable {
     public var http: HTTP
     public var database: Database
     public var limits: Limits
+    public var outbound: Outbound
+    public var images: ImageRules
+    public var jobs: Jobs
+    public var providers: Providers
     public var apiKeys: [String]
     public var logLevel: String
     /// Each key's effective value as text, secrets redacted: what start-up logs and `GET /v1/config` show.
@@ -72,6 +76,10 @@ public struct Configuration: Sendable {
         guard limits.listDefaultLimit <= limits.listMaxLimit else {
             throw .invalid(key: ConfigurationKey.listDefaultLimit.name, reason: "must not exceed \(ConfigurationKey.listMaxLimit.name) (\(limits.listMaxLimit))")
         }
+        outbound = try Outbound(reader)
+        images = try ImageRules(reader)
+        jobs = try Jobs(reader)
+        providers = try Providers(reader)
         apiKeys = try reader.optionalString(.apiKeys)?
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
         if let short = apiKeys.first(where: { $0.utf8.count < 16 }) {

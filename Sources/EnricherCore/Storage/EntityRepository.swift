@@ -172,3 +172,31 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension EntityRepository {
+    /// Records the outcome of a lookup: the cover (or none) and the lookup record, with the status they imply.
+    /// `nil` for both leaves the entity unmarked (for example when every provider throttled).
+    public func recordLookup(_ key: EntityKey, coverImage: CoverImage?, imageLookup: ImageLookup?) async throws {
+        let encoder = BSONEncoder()
+        let status = EntityStatus(coverImage: coverImage, imageLookup: imageLookup)
+        let set: BSONDocument = [
+            "coverImage": try coverImage.map { .document(try encoder.encode($0)) } ?? .null,
+            "imageLookup": try imageLookup.map { .document(try encoder.encode($0)) } ?? .null,
+            "status": .string(status.rawValue),
+        ]
+        _ = try await collection.updateOne(["_id": .string(Self.documentID(key))], ["$set": .document(set)])
+    }
+
+    /// The entities among `keys` that exist, by key.
+    public func get(_ keys: [EntityKey]) async throws -> [EntityKey: Entity] {
+        guard !keys.isEmpty else { return [:] }
+        let ids = keys.map { BSONValue.string(Self.documentID($0)) }
+        let documents = try await collection.find(["_id": ["$in": .array(ids)]])
+        var found: [EntityKey: Entity] = [:]
+        for document in documents {
+            let entity = try Self.decode(document)
+            found[entity.key] = entity
+        }
+        return found
+    }
+}

@@ -6,7 +6,7 @@ import Testing
 @Suite("Open Library against its fake")
 struct OpenLibraryProviderTests {
     static func provider(_ fake: FakeProvider) -> OpenLibraryProvider {
-        OpenLibraryProvider(settings: fake.settings, fetcher: URLSessionFetcher(), logger: .quiet)
+        OpenLibraryProvider(settings: fake.settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
     }
 
     static let context = LookupContext(productLookup: nil)
@@ -72,7 +72,7 @@ struct OpenLibraryProviderTests {
 struct GoogleBooksProviderTests {
     static func lookup(_ settings: ProviderSettings, _ query: LookupQuery = LookupQuery(mediaType: .books, isbn: "9781429952040"))
         async throws(ProviderFailure) -> [ImageCandidate] {
-        try await GoogleBooksProvider(settings: settings, fetcher: URLSessionFetcher(), logger: .quiet)
+        try await GoogleBooksProvider(settings: settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             .candidates(for: query, context: LookupContext(productLookup: nil))
     }
 
@@ -146,7 +146,7 @@ struct UPCItemDBProviderTests {
     @Test("the product behind a barcode: title and retailer images, from the trial endpoint")
     func product() async throws {
         try await FakeProvider.with(.upcItemDB) { fake in
-            let provider = UPCItemDBProvider(settings: fake.settings, fetcher: URLSessionFetcher(), logger: .quiet)
+            let provider = UPCItemDBProvider(settings: fake.settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             let product = try await provider.product(barcode: "9780441018697")
             #expect(product.title == "The Lost Fleet: Victorious - by Jack Campbell (Paperback)")
             #expect(product.imageURLs == [
@@ -163,7 +163,7 @@ struct UPCItemDBProviderTests {
     @Test("candidates are the product's images, looked up once per context")
     func candidatesOnce() async throws {
         try await FakeProvider.with(.upcItemDB) { fake in
-            let provider = UPCItemDBProvider(settings: fake.settings, fetcher: URLSessionFetcher(), logger: .quiet)
+            let provider = UPCItemDBProvider(settings: fake.settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             let context = LookupContext { barcode async throws(ProviderFailure) -> Product in try await provider.product(barcode: barcode) }
             let query = LookupQuery(mediaType: .books, isbn: "9780441018697")
             let first = try await provider.candidates(for: query, context: context)
@@ -178,13 +178,13 @@ struct UPCItemDBProviderTests {
         try await FakeProvider.with(.upcItemDB) { fake in
             var settings = fake.settings
             settings.upcItemDBUserKey = FakeProvider.Credentials.upcItemDBUserKey
-            _ = try await UPCItemDBProvider(settings: settings, fetcher: URLSessionFetcher(), logger: .quiet).product(barcode: "9780441018697")
+            _ = try await UPCItemDBProvider(settings: settings, fetcher: LoopbackHTTP.shared, logger: .quiet).product(barcode: "9780441018697")
             let request = try #require(fake.requests.first)
             #expect(request.path == "/prod/v1/lookup")
             #expect(request.header("user_key") == FakeProvider.Credentials.upcItemDBUserKey && request.header("key_type") == "3scale")
 
             settings.upcItemDBUserKey = "wrong"
-            let provider = UPCItemDBProvider(settings: settings, fetcher: URLSessionFetcher(), logger: .quiet)
+            let provider = UPCItemDBProvider(settings: settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             await #expect(throws: ProviderFailure.configuration("UPCitemdb rejected the credentials (HTTP 401)")) {
                 try await provider.product(barcode: "9780441018697")
             }
@@ -194,7 +194,7 @@ struct UPCItemDBProviderTests {
     @Test("a code UPCitemdb cannot read (400 INVALID_UPC) has no product")
     func invalidCode() async throws {
         try await FakeProvider.with(.upcItemDB) { fake in
-            let provider = UPCItemDBProvider(settings: fake.settings, fetcher: URLSessionFetcher(), logger: .quiet)
+            let provider = UPCItemDBProvider(settings: fake.settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             await #expect(throws: ProviderFailure.notFound) { try await provider.product(barcode: "12345") }
             #expect(fake.requests.count == 1)
         }
@@ -205,7 +205,7 @@ struct UPCItemDBProviderTests {
         try await FakeProvider.with(.upcItemDB) { fake in
             let reset = Int(Date().timeIntervalSince1970) + 45
             fake.scenario = .reply(status: 429, body: FakeProvider.fixtureText("upcitemdb-429-body.json"), headers: ["X-RateLimit-Reset": "\(reset)"])
-            let provider = UPCItemDBProvider(settings: fake.settings, fetcher: URLSessionFetcher(), logger: .quiet)
+            let provider = UPCItemDBProvider(settings: fake.settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             do throws(ProviderFailure) {
                 _ = try await provider.product(barcode: "9780441018697")
                 Issue.record("expected a throttle")

@@ -11,7 +11,7 @@ struct MusicBrainzProviderTests {
 
     static func lookup(_ settings: ProviderSettings, _ query: LookupQuery = LookupQuery(mediaType: .musics, barcode: "693723650725"))
         async throws(ProviderFailure) -> [ImageCandidate] {
-        try await MusicBrainzProvider(settings: settings, fetcher: URLSessionFetcher(), logger: .quiet)
+        try await MusicBrainzProvider(settings: settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             .candidates(for: query, context: LookupContext(productLookup: nil))
     }
 
@@ -24,7 +24,7 @@ struct MusicBrainzProviderTests {
             #expect(requests.map(\.path) == ["/ws/2/release/", "/ws/2/release/\(Self.mbid)", "/release/\(Self.mbid)"])
             #expect(requests[0].query == ["query": "barcode:693723650725", "fmt": "json"])
             #expect(requests[1].query == ["fmt": "json"])
-            #expect(requests.allSatisfy { $0.header("User-Agent") == URLSessionFetcher.userAgent })
+            #expect(requests.allSatisfy { $0.header("User-Agent") == LoopbackHTTP.userAgent })
             #expect(requests.allSatisfy { $0.header("Accept") == "application/json" })
         }
     }

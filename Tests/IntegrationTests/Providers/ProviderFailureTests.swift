@@ -50,7 +50,7 @@ struct ProviderFailureTests {
             fake.scenario = .slow(.seconds(5))
             let started = ContinuousClock.now
             let result = await providerFailure { () async throws(ProviderFailure) in
-                try await provider.lookup(fake, fetcher: URLSessionFetcher(timeout: .milliseconds(300)))
+                try await provider.lookup(fake, fetcher: LoopbackHTTP.impatient)
             }
             #expect(result == .transient("timeout"))
             let elapsed = ContinuousClock.now - started

@@ -52,7 +52,7 @@ struct ProviderRegistryTests {
     @Test("providers without credentials are disabled with the missing key named, and logged at notice")
     func missingCredentials() throws {
         let logs = CapturedLogs()
-        let registry = ProviderRegistry(settings: ProviderSettings(), fetcher: URLSessionFetcher(), logger: logs.logger)
+        let registry = ProviderRegistry(settings: ProviderSettings(), fetcher: LoopbackHTTP.shared, logger: logs.logger)
         #expect(Set(registry.enabled.keys) == [.openLibrary, .upcItemDB, .musicBrainz])
         let reasons = Dictionary(uniqueKeysWithValues: registry.status.map { ($0.id, $0.reason) })
         #expect(reasons[.googleBooks] == "ENRICHER_GOOGLEBOOKS_API_KEY is not set")
@@ -74,7 +74,7 @@ struct ProviderRegistryTests {
     @Test("with every credential all seven run, and no secret reaches the log")
     func allEnabled() throws {
         let logs = CapturedLogs()
-        let registry = ProviderRegistry(settings: Self.allCredentials(), fetcher: URLSessionFetcher(), logger: logs.logger)
+        let registry = ProviderRegistry(settings: Self.allCredentials(), fetcher: LoopbackHTTP.shared, logger: logs.logger)
         #expect(registry.enabled.count == ProviderID.allCases.count)
         #expect(registry.status.allSatisfy { $0.enabled && $0.reason == nil })
         #expect(!logs.all.contains { line in line.message.contains("secret") || line.metadata.values.contains { $0.contains("secret") } })
@@ -82,7 +82,7 @@ struct ProviderRegistryTests {
 
     @Test("providers named in ENRICHER_PROVIDERS_DISABLED are off; without UPCitemdb there is no product lookup")
     func explicitlyDisabled() throws {
-        let registry = ProviderRegistry(settings: Self.allCredentials(), fetcher: URLSessionFetcher(), logger: .quiet, disabled: [.upcItemDB, .tmdb])
+        let registry = ProviderRegistry(settings: Self.allCredentials(), fetcher: LoopbackHTTP.shared, logger: .quiet, disabled: [.upcItemDB, .tmdb])
         #expect(registry.enabled[.upcItemDB] == nil && registry.enabled[.tmdb] == nil)
         #expect(registry.status.first { $0.id == .tmdb }?.reason == "disabled by ENRICHER_PROVIDERS_DISABLED")
         #expect(registry.productLookup == nil)
@@ -91,7 +91,7 @@ struct ProviderRegistryTests {
     @Test("the registry's product lookup is UPCitemdb's, made once per context")
     func productLookup() async throws {
         try await FakeProvider.with(.upcItemDB) { fake in
-            let registry = ProviderRegistry(settings: fake.settings, fetcher: URLSessionFetcher(), logger: .quiet)
+            let registry = ProviderRegistry(settings: fake.settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             let context = registry.makeContext()
             let product = try await context.product(barcode: "9780441018697")
             #expect(product.title == "The Lost Fleet: Victorious - by Jack Campbell (Paperback)")

@@ -40,7 +40,7 @@ extension ProviderFailure {
 }
 
 /// Fetches a URL as the image downloader would; the status it answered.
-func fetchImage(_ url: String, with fetcher: any HTTPFetching = URLSessionFetcher()) async throws -> OutboundResponse {
+func fetchImage(_ url: String, with fetcher: any HTTPFetching = LoopbackHTTP.shared) async throws -> OutboundResponse {
     try await fetcher.send(OutboundRequest(url: url))
 }
 
@@ -54,7 +54,7 @@ struct ProviderCase: Sendable, CustomStringConvertible {
 
     /// Looks `query` up against `fake`, with a context whose product lookup is UPCitemdb's own
     /// (only the UPCitemdb case needs one).
-    func lookup(_ fake: FakeProvider, fetcher: any HTTPFetching = URLSessionFetcher()) async throws(ProviderFailure) -> [ImageCandidate] {
+    func lookup(_ fake: FakeProvider, fetcher: any HTTPFetching = LoopbackHTTP.shared) async throws(ProviderFailure) -> [ImageCandidate] {
         let provider = make(fake.settings, fetcher)
         let upc = UPCItemDBProvider(settings: fake.settings, fetcher: fetcher, logger: .quiet)
         let context = LookupContext { barcode async throws(ProviderFailure) -> Product in try await upc.product(barcode: barcode) }

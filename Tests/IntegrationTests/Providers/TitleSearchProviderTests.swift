@@ -6,7 +6,7 @@ import Testing
 @Suite("TMDb against its fake")
 struct TMDbProviderTests {
     static func provider(_ settings: ProviderSettings) -> TMDbProvider {
-        TMDbProvider(settings: settings, fetcher: URLSessionFetcher(), logger: .quiet)
+        TMDbProvider(settings: settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
     }
 
     @Test("by title and year: the poster at the configured size, with the bearer token sent")
@@ -39,7 +39,7 @@ struct TMDbProviderTests {
         try await FakeProvider.with(.tmdb, .upcItemDB) { tmdb, upc in
             var settings = tmdb.settings
             upc.configure(&settings)
-            let registry = ProviderRegistry(settings: settings, fetcher: URLSessionFetcher(), logger: .quiet)
+            let registry = ProviderRegistry(settings: settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             let provider = try #require(registry.enabled[.tmdb])
             let candidates = try await provider.candidates(for: LookupQuery(mediaType: .movies, barcode: "9780441018697"), context: registry.makeContext())
             #expect(candidates.count == 1)
@@ -58,7 +58,7 @@ struct TMDbProviderTests {
         try await FakeProvider.with(.tmdb, .upcItemDB) { tmdb, upc in
             var settings = tmdb.settings
             upc.configure(&settings)
-            let registry = ProviderRegistry(settings: settings, fetcher: URLSessionFetcher(), logger: .quiet)
+            let registry = ProviderRegistry(settings: settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             let provider = try #require(registry.enabled[.tmdb])
             let query = LookupQuery(mediaType: .movies, barcode: "085391163926")
 
@@ -83,7 +83,7 @@ struct TMDbProviderTests {
             upc.configure(&settings)
             // Slow enough that both providers are waiting on the product at once.
             upc.scenario = .slow(.milliseconds(200))
-            let registry = ProviderRegistry(settings: settings, fetcher: URLSessionFetcher(), logger: .quiet)
+            let registry = ProviderRegistry(settings: settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             let tmdbProvider = try #require(registry.enabled[.tmdb])
             let upcProvider = try #require(registry.enabled[.upcItemDB])
             let context = registry.makeContext()
@@ -101,7 +101,7 @@ struct TMDbProviderTests {
 @Suite("GiantBomb against its fake")
 struct GiantBombProviderTests {
     static func lookup(_ settings: ProviderSettings, title: String = "Elden Ring") async throws(ProviderFailure) -> [ImageCandidate] {
-        try await GiantBombProvider(settings: settings, fetcher: URLSessionFetcher(), logger: .quiet)
+        try await GiantBombProvider(settings: settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             .candidates(for: LookupQuery(mediaType: .games, title: title), context: LookupContext(productLookup: nil))
     }
 
@@ -119,7 +119,7 @@ struct GiantBombProviderTests {
                 "api_key": FakeProvider.Credentials.giantBombAPIKey, "format": "json", "filter": "name:Elden Ring",
                 "field_list": "name,image", "limit": "10",
             ])
-            #expect(request.header("User-Agent") == URLSessionFetcher.userAgent)
+            #expect(request.header("User-Agent") == LoopbackHTTP.userAgent)
         }
     }
 
@@ -156,7 +156,7 @@ struct GiantBombProviderTests {
 @Suite("IGDB against its fake")
 struct IGDBProviderTests {
     static func provider(_ settings: ProviderSettings) -> IGDBProvider {
-        IGDBProvider(settings: settings, fetcher: URLSessionFetcher(), logger: .quiet)
+        IGDBProvider(settings: settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
     }
 
     static func lookup(_ provider: IGDBProvider, title: String = "The Witcher 3: Wild Hunt") async throws(ProviderFailure) -> [ImageCandidate] {

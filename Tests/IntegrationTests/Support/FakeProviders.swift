@@ -21,6 +21,7 @@ final class FakeProvider: Sendable {
         var options = Options()
         var requests: [RecordedRequest] = []
         var images: [String: (contentType: String, bytes: Data)] = [:]
+        var defaultImage: (contentType: String, bytes: Data)?
         var issuedTokens: [String] = []
         var revokedTokens: Set<String> = []
     }
@@ -140,8 +141,13 @@ final class FakeProvider: Sendable {
         state.withLock { $0.images[path] = (contentType, bytes) }
     }
 
+    /// Serves `bytes` for every image path nobody registered (instead of the 1x1 GIF).
+    func setDefaultImage(_ bytes: Data, contentType: String = "image/jpeg") {
+        state.withLock { $0.defaultImage = (contentType, bytes) }
+    }
+
     func image(at path: String) -> (contentType: String, bytes: Data) {
-        state.withLock { $0.images[path] } ?? ("image/gif", FakeProvider.onePixelGIF)
+        state.withLock { $0.images[path] ?? $0.defaultImage } ?? ("image/gif", FakeProvider.onePixelGIF)
     }
 
     /// The URL under which this fake serves an image the real service has at `host` + `path`.

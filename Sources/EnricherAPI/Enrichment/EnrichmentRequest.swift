@@ -1,0 +1,92 @@
+import EnricherCore
+import Foundation
+
+/// The body of `POST /v1/enrichments`, read field by field with a JSON pointer for every problem.
+struct EnrichmentRequest {
+    var keys: [(index: Int, key: EntityKey)]
+    /// Items naming an entity already named earlier in the request.
+    var duplicates: [(index: Int, key: EntityKey, earlier: Int)]
+    var force: Bool
+    var callbackUrl: String?
+
+    static let fields: Set<String> = ["entities", "force", "callbackUrl"]
+    static let itemFields: Set<String> = ["mediaType", "id"]
+
+    static func read(_ body: JSONValue, maxEntities: Int) -> Result<EnrichmentRequest, FieldErrors> {
+        guard case .object(let object) = body else {
+            return .failure(FieldErrors([FieldError(pointer: "/", detail: "must be an object {\"entities\": [{\"mediaType\": ..., \"id\": ...}]}, got \(body.typeName)")]))
+        }
+        var errors: [FieldError] = []
+        for key in object.keys.sorted() where !fields.contains(key) {
+            errors.append(FieldError(pointer: "/\(key)", detail: "unknown field; allowed: \(fields.sorted().joined(separator: ", "))"))
+        }
+        var request = EnrichmentRequest(keys: [], duplicates: [], force: false, callbackUrl: nil)
+        switch object["force"] {
+        case nil, .null: break
+        case .bool(let force): request.force = force
+        case let other?: errors.append(FieldError(pointer: "/force", detail: "must be a boolean, got \(other.typeName)"))
+        }
+        switch object["callbackUrl"] {
+        case nil, .null: break
+        case .string(let url):
+            if let problem = Self.callbackProblem(url) {
+                errors.append(FieldError(pointer: "/callbackUrl", detail: problem))
+            } else {
+                request.callbackUrl = url
+            }
+        case let other?: errors.append(FieldError(pointer: "/callbackUrl", detail: "must be a string, got \(other.typeName)"))
+        }
+        guard case .array(let items)? = object["entities"], (1...maxEntities).contains(items.count) else {
+            let detail: String
+            if case .array(let items)? = object["entities"] {
+                detail = "must hold 1 to \(maxEntities) entities (ENRICHER_JOB_MAX_ENTITIES), got \(items.count)"
+            } else {
+                detail = "is required: an array of 1 to \(maxEntities) {\"mediaType\", \"id\"} objects"
+            }
+            errors.append(FieldError(pointer: "/entities", detail: detail))
+            return .failure(FieldErrors(errors))
+        }
+        var seen: [EntityKey: Int] = [:]
+        for (index, item) in items.enumerated() {
+            let pointer = "/entities/\(index)"
+            guard case .object(let fields) = item else {
+                errors.append(FieldError(pointer: pointer, detail: "must be an object {\"mediaType\", \"id\"}, got \(item.typeName)"))
+                continue
+            }
+            for key in fields.keys.sorted() where !itemFields.contains(key) {
+                errors.append(FieldError(pointer: "\(pointer)/\(key)", detail: "unknown field; allowed: id, mediaType"))
+            }
+            var mediaType: MediaType?
+            switch fields["mediaType"] {
+            case .string(let raw)?:
+                mediaType = MediaType(rawValue: raw)
+                if mediaType == nil { errors.append(FieldError(pointer: "\(pointer)/mediaType", detail: "'\(raw)' is not a media type; expected one of \(MediaType.list)")) }
+            default: errors.append(FieldError(pointer: "\(pointer)/mediaType", detail: "is required, one of \(MediaType.list)"))
+            }
+            var id: String?
+            switch fields["id"] {
+            case .string(let raw)? where EntityKey.isValidID(raw): id = raw
+            default: errors.append(FieldError(pointer: "\(pointer)/id", detail: "is required, \(EntityKey.idRule)"))
+            }
+            guard let mediaType, let id else { continue }
+            let key = EntityKey(mediaType: mediaType, id: id)
+            if let earlier = seen[key] {
+                request.duplicates.append((index, key, earlier))
+            } else {
+                seen[key] = index
+                request.keys.append((index, key))
+            }
+        }
+        return errors.isEmpty ? .success(request) : .failure(FieldErrors(errors))
+    }
+
+    /// Why a callback URL cannot be used, or nil. (Where it points is checked when it is called.)
+    static func callbackProblem(_ url: String) -> String? {
+        guard url.utf8.count <= EntityLimits.imageUrl else { return "must be at most \(EntityLimits.imageUrl) characters" }
+        guard let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty else {
+            return "must be an absolute http or https URL"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,137 @@
+import EnricherCore
+import Enrichment
+import FlyingFox
+import Foundation
+
+/// `/v1/enrichments`: the catalog asks for covers; the work is queued and runs in the background.
+struct EnrichmentRoutes: Sendable {
+    let jobs: JobStore
+    let entities: EntityRepository
+    let signal: WorkSignal
+    let maxEntities: Int
+    let limits: Configuration.Limits
+    let maxBodyBytes: Int
+
+    func register(in router: inout Router) {
+        router.add(.POST, "/v1/enrichments", create)
+        router.add(.GET, "/v1/enrichments/{id}", get)
+    }
+
+    struct Rejected: Encodable {
+        var index: Int
+        var mediaType: String
+        var id: String
+        var detail: String
+    }
+
+    struct Item: Encodable {
+        var mediaType: String
+        var id: String
+        var state: String
+        var outcome: String?
+        var detail: String?
+        var attempts: Int
+        var finishedAt: Date?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(mediaType, forKey: .mediaType)
+            try container.encode(id, forKey: .id)
+            try container.encode(state, forKey: .state)
+            try container.encode(outcome, forKey: .outcome)
+            try container.encode(detail, forKey: .detail)
+            try container.encode(attempts, forKey: .attempts)
+            try container.encode(finishedAt, forKey: .finishedAt)
+        }
+
+        enum CodingKeys: String, CodingKey { case mediaType, id, state, outcome, detail, attempts, finishedAt }
+    }
+
+    /// A job as the API shows it; `rejected` only in the answer to its creation, `items` only when read.
+    struct JobView: Encodable {
+        var job: EnrichmentJob
+        var counts: JobCounts
+        var rejected: [Rejected]?
+        var items: [Item]?
+        var nextCursor: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(job.id, forKey: .id)
+            try container.encode(job.status.rawValue, forKey: .status)
+            try container.encode(job.force, forKey: .force)
+            try container.encode(job.callbackUrl, forKey: .callbackUrl)
+            try container.encode(job.createdAt, forKey: .createdAt)
+            try container.encode(job.completedAt, forKey: .completedAt)
+            try container.encode(job.total, forKey: .total)
+            try container.encode(counts, forKey: .counts)
+            let percent = job.total == 0 ? 100 : counts.finished * 100 / job.total
+            try container.encode(percent, forKey: .percent)
+            if let rejected { try container.encode(rejected, forKey: .rejected) }
+            if let items {
+                try container.encode(items, forKey: .items)
+                try container.encode(nextCursor, forKey: .nextCursor)
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, status, force, callbackUrl, createdAt, completedAt, total, counts, percent, rejected, items, nextCursor
+        }
+    }
+
+    @Sendable func create(_ request: RouteRequest) async throws -> HTTPResponse {
+        let body = try await request.jsonBody(limit: maxBodyBytes)
+        let input: EnrichmentRequest
+        switch EnrichmentRequest.read(body, maxEntities: maxEntities) {
+        case .success(let value): input = value
+        case .failure(let errors): throw Problem.validation(errors)
+        }
+        let existing = try await entities.get(input.keys.map(\.key))
+        var rejected = input.duplicates.map { duplicate in
+            Rejected(index: duplicate.index, mediaType: duplicate.key.mediaType.rawValue, id: duplicate.key.id,
+                     detail: "\(duplicate.key) appears earlier in this request, at index \(duplicate.earlier)")
+        }
+        var keys: [EntityKey] = []
+        for (index, key) in input.keys {
+            if existing[key] != nil {
+                keys.append(key)
+            } else {
+                rejected.append(Rejected(index: index, mediaType: key.mediaType.rawValue, id: key.id,
+                                         detail: "no entity \(key); create it with PUT /v1/entities/\(key) first"))
+            }
+        }
+        rejected.sort { $0.index < $1.index }
+        guard !keys.isEmpty else {
+            throw Problem(.validation, detail: "none of the entities exist; create them with PUT /v1/entities/{mediaType}/{id} first",
+                          errors: rejected.map { FieldError(pointer: "/entities/\($0.index)", detail: $0.detail) })
+        }
+        let job = try await jobs.create(keys: keys, force: input.force, callbackUrl: input.callbackUrl)
+        signal.wake()
+        var counts = JobCounts()
+        counts.queued = keys.count
+        var response = JSONResponse.make(statusCode: .accepted, body: JobView(job: job, counts: counts, rejected: rejected))
+        response.headers[.location] = "/v1/enrichments/\(job.id)"
+        return response
+    }
+
+    @Sendable func get(_ request: RouteRequest) async throws -> HTTPResponse {
+        let id = request.parameters["id"] ?? ""
+        guard let job = try await jobs.job(id) else {
+            throw Problem(.notFound, detail: "no enrichment job \(id)")
+        }
+        let limit = try request.query("limit", "limit must be a whole number from 1 to \(limits.listMaxLimit), got '%@'") {
+            Int($0).flatMap { (1...limits.listMaxLimit).contains($0) ? $0 : nil }
+        } ?? limits.listDefaultLimit
+        let after = try request.query("cursor", "cursor '%@' is not one this API gave out; pass nextCursor from the previous page unchanged") {
+            Int($0).flatMap { $0 >= 0 ? $0 : nil }
+        }
+        async let counts = jobs.counts(id)
+        async let page = jobs.items(id, after: after, limit: limit)
+        let items = try await page.items.map { item in
+            Item(mediaType: item.key.mediaType.rawValue, id: item.key.id, state: item.state.rawValue, outcome: item.outcome?.rawValue,
+                 detail: item.detail, attempts: item.attempts, finishedAt: item.finishedAt)
+        }
+        let view = JobView(job: job, counts: try await counts, items: items, nextCursor: try await page.next.map(String.init))
+        return JSONResponse.make(statusCode: .ok, body: view)
+    }
+}

@@ -1,0 +1,92 @@
+import EnricherCore
+import Enrichment
+import Foundation
+import Images
+import Logging
+import MongoDB
+import Outbound
+
+/// Everything that finds covers, built from the configuration: the guarded HTTP client, the image
+/// checks, the providers and their chains, the engine, the job queue and its workers.
+struct EnrichmentServices: Sendable {
+    let client: Outbound.HTTPClient
+    let inspector: ImageInspector
+    let settings: ProviderSettings
+    let registry: ProviderRegistry
+    let chains: ProviderChains
+    let jobs: JobStore
+    let images: ImageStore
+    let signal: WorkSignal
+    let worker: EnrichmentWorker
+
+    /// Checks what the configuration reader cannot: provider names, chains, address ranges.
+    static func validate(_ configuration: Configuration) throws(ConfigurationError) {
+        try ProviderSettings.validate(configuration.providers)
+        _ = try chains(configuration)
+        _ = try addressPolicy(configuration)
+    }
+
+    static func chains(_ configuration: Configuration) throws(ConfigurationError) -> ProviderChains {
+        try ProviderChains(configuration.providers.chains, serves: \.mediaTypes)
+    }
+
+    static func addressPolicy(_ configuration: Configuration) throws(ConfigurationError) -> AddressPolicy {
+        var ranges: [AddressRange] = []
+        for text in configuration.outbound.allow {
+            guard let range = AddressRange(text) else {
+                throw .invalid(key: ConfigurationKey.outboundAllow.name, reason: "'\(text)' is not an IP address or CIDR range")
+            }
+            ranges.append(range)
+        }
+        return AddressPolicy(allowed: ranges)
+    }
+
+    init(configuration: Configuration, database: MongoDatabase, logger: Logger) throws {
+        let outbound = configuration.outbound
+        if outbound.contact.isEmpty {
+            logger.warning("ENRICHER_CONTACT is not set: MusicBrainz and Open Library throttle clients whose User-Agent names no contact")
+        }
+        client = Outbound.HTTPClient(configuration: .init(
+            userAgent: EnricherVersion.userAgent(contact: outbound.contact),
+            connectTimeout: outbound.connectTimeout,
+            timeout: outbound.providerTimeout,
+            maxResponseBytes: outbound.maxAPIResponseBytes,
+            maxRedirects: outbound.maxRedirects,
+            addressPolicy: try Self.addressPolicy(configuration),
+            threads: outbound.threads
+        ), logger: logger)
+        let rules = configuration.images
+        inspector = try ImageInspector(
+            limits: ImageLimits(maxBytes: rules.maxBytes, maxPixels: rules.maxPixels, minShortSide: rules.minShortSide,
+                                placeholderSHA256s: rules.placeholderSHA256s),
+            threads: rules.threads, queueLimit: configuration.jobs.workers * 4 + 64, logger: logger)
+        settings = ProviderSettings(configuration.providers)
+        registry = ProviderRegistry(settings: settings, fetcher: client, logger: logger,
+                                    disabled: Set(configuration.providers.disabled.compactMap(ProviderID.init(rawValue:))))
+        chains = try Self.chains(configuration)
+        jobs = JobStore(database: database)
+        images = ImageStore(database: database)
+        signal = WorkSignal()
+        let entities = EntityRepository(database: database)
+        let engine = EnrichmentEngine(
+            providers: registry, chains: chains,
+            downloader: CandidateDownloader(fetcher: client, inspector: inspector, maxBytes: rules.maxBytes, timeout: outbound.imageTimeout),
+            images: images, entities: entities, selection: rules.selection == .best ? .best : .first, logger: logger)
+        let jobSettings = configuration.jobs
+        worker = EnrichmentWorker(
+            configuration: .init(workers: jobSettings.workers, lease: jobSettings.lease, poll: jobSettings.poll,
+                                 maxDeferrals: jobSettings.throttleDeferrals, defaultRetry: jobSettings.throttleDefaultRetry),
+            store: jobs, entities: entities, engine: engine, signal: signal, logger: logger)
+    }
+
+    func ensureIndexes() async throws {
+        try await jobs.ensureIndexes()
+        try await images.ensureIndexes()
+    }
+
+    /// Stops the transfer and image threads (after the workers have stopped).
+    func shutdown() {
+        client.shutdown()
+        inspector.shutdown()
+    }
+}

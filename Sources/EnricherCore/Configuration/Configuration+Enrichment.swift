@@ -1,0 +1,120 @@
+import Foundation
+
+extension Configuration {
+    /// Outbound HTTP: identity, timeouts, caps and the address rules.
+    public struct Outbound: Sendable {
+        public var contact: String
+        /// CIDR ranges (or single addresses) allowed despite being private/loopback/link-local, as written.
+        public var allow: [String]
+        public var connectTimeout: Duration
+        public var providerTimeout: Duration
+        public var imageTimeout: Duration
+        public var maxRedirects: Int
+        public var maxAPIResponseBytes: Int
+        public var threads: Int
+
+        init(_ reader: ConfigurationReader) throws(ConfigurationError) {
+            contact = try reader.optionalString(.contact)?.trimmingCharacters(in: .whitespaces) ?? ""
+            if contact.contains(where: { $0 == "(" || $0 == ")" || $0.isNewline }) {
+                throw .invalid(key: ConfigurationKey.contact.name, reason: "must not contain parentheses or line breaks")
+            }
+            allow = reader.list(.outboundAllow)
+            connectTimeout = .milliseconds(try reader.integer(.connectTimeout, in: 100...120_000))
+            providerTimeout = .seconds(try reader.integer(.providerTimeout, in: 1...600))
+            imageTimeout = .seconds(try reader.integer(.imageTimeout, in: 1...600))
+            maxRedirects = try reader.integer(.maxRedirects, in: 0...20)
+            maxAPIResponseBytes = try reader.integer(.maxAPIResponseBytes, in: 1024...(256 << 20))
+            threads = try reader.integer(.httpThreads, in: 1...512)
+        }
+    }
+
+    /// What an image must be to become a cover.
+    public struct ImageRules: Sendable {
+        public enum Selection: String, Sendable { case first, best }
+        public var maxBytes: Int
+        public var maxPixels: Int
+        public var minShortSide: Int
+        public var placeholderSHA256s: Set<String>
+        /// Threads checking images at once.
+        public var threads: Int
+        public var selection: Selection
+
+        init(_ reader: ConfigurationReader) throws(ConfigurationError) {
+            maxBytes = try reader.integer(.imageMaxBytes, in: 1024...(1 << 30))
+            maxPixels = try reader.integer(.imageMaxPixels, in: 10_000...1_000_000_000)
+            minShortSide = try reader.integer(.imageMinShortSide, in: 1...10_000)
+            var hashes = Set<String>()
+            for hash in reader.list(.imagePlaceholders) {
+                let lower = hash.lowercased()
+                guard lower.utf8.count == 64, lower.allSatisfy(\.isHexDigit) else {
+                    throw .invalid(key: ConfigurationKey.imagePlaceholders.name, reason: "'\(hash)' is not a SHA-256 in hex (64 characters)")
+                }
+                hashes.insert(lower)
+            }
+            placeholderSHA256s = hashes
+            let threads = try reader.integer(.imageThreads, in: 0...256)
+            self.threads = threads == 0 ? ProcessInfo.processInfo.activeProcessorCount : threads
+            let selection = try reader.string(.imageSelection).lowercased()
+            guard let value = Selection(rawValue: selection) else {
+                throw .invalid(key: ConfigurationKey.imageSelection.name, reason: "must be first or best")
+            }
+            self.selection = value
+        }
+    }
+
+    /// Enrichment jobs and their workers.
+    public struct Jobs: Sendable {
+        public var maxEntities: Int
+        public var workers: Int
+        public var lease: Duration
+        public var poll: Duration
+        public var throttleDeferrals: Int
+        public var throttleDefaultRetry: Duration
+
+        init(_ reader: ConfigurationReader) throws(ConfigurationError) {
+            maxEntities = try reader.integer(.jobMaxEntities, in: 1...1000)
+            workers = try reader.integer(.workers, in: 1...256)
+            lease = .seconds(try reader.integer(.leaseSeconds, in: 2...86_400))
+            poll = .milliseconds(try reader.integer(.pollMilliseconds, in: 10...60_000))
+            throttleDeferrals = try reader.integer(.throttleDeferrals, in: 0...100)
+            throttleDefaultRetry = .seconds(try reader.integer(.throttleDefaultRetry, in: 1...86_400))
+        }
+    }
+
+    /// Provider endpoints, credentials and chains, as configured (names are checked by the enrichment module).
+    public struct Providers: Sendable {
+        public var disabled: [String]
+        public var chains: [MediaType: [String]]
+        /// Every provider setting by key, absent when unset.
+        public var values: [ConfigurationKey: String]
+
+        init(_ reader: ConfigurationReader) throws(ConfigurationError) {
+            disabled = reader.list(.providersDisabled).map { $0.lowercased() }
+            chains = [
+                .books: reader.list(.chainBooks).map { $0.lowercased() },
+                .movies: reader.list(.chainMovies).map { $0.lowercased() },
+                .games: reader.list(.chainGames).map { $0.lowercased() },
+                .musics: reader.list(.chainMusics).map { $0.lowercased() },
+            ]
+            var values: [ConfigurationKey: String] = [:]
+            for key in ConfigurationKey.providers {
+                if let value = reader.raw(key)?.trimmingCharacters(in: .whitespaces), !value.isEmpty { values[key] = value }
+            }
+            for key in ConfigurationKey.providers where key.name.hasSuffix("_URL") {
+                guard let url = values[key] else { throw .invalid(key: key.name, reason: "must not be empty") }
+                guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+                    throw .invalid(key: key.name, reason: "'\(url)' is not an http or https URL")
+                }
+                if url.hasSuffix("/") { values[key] = String(url.dropLast()) }
+            }
+            self.values = values
+        }
+    }
+}
+
+extension ConfigurationReader {
+    /// A comma-separated value as trimmed, non-empty items.
+    func list(_ key: ConfigurationKey) -> [String] {
+        (raw(key) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,95 @@
+/// The settings of enrichment: outbound HTTP, image checks, jobs and the providers.
+extension ConfigurationKey {
+    public static let contact = ConfigurationKey("ENRICHER_CONTACT", "",
+        "Contact (email or URL) put in the User-Agent, `Enricher/<version> (<contact>)`. MusicBrainz and Open Library throttle clients without one.")
+    public static let outboundAllow = ConfigurationKey("ENRICHER_OUTBOUND_ALLOW", "",
+        "Comma-separated addresses or CIDR ranges outbound requests may reach although private, loopback or link-local (for example a mirror on 10.0.0.5/32). Empty: only public addresses.")
+    public static let connectTimeout = ConfigurationKey("ENRICHER_HTTP_CONNECT_TIMEOUT_MS", "5000",
+        "Longest wait for an outbound TCP/TLS connection.")
+    public static let providerTimeout = ConfigurationKey("ENRICHER_PROVIDER_TIMEOUT_SECONDS", "15",
+        "Longest time one provider API call may take, redirects included.")
+    public static let imageTimeout = ConfigurationKey("ENRICHER_IMAGE_DOWNLOAD_TIMEOUT_SECONDS", "30",
+        "Longest time one image download may take.")
+    public static let maxRedirects = ConfigurationKey("ENRICHER_HTTP_MAX_REDIRECTS", "5",
+        "Most redirects an outbound request follows; each hop is checked against the address rules again.")
+    public static let maxAPIResponseBytes = ConfigurationKey("ENRICHER_HTTP_MAX_RESPONSE_BYTES", "2097152",
+        "Largest provider API response read; a longer one is cut off and counts as a failure.")
+    public static let httpThreads = ConfigurationKey("ENRICHER_HTTP_THREADS", "16",
+        "Threads running outbound transfers (libcurl), so they never block request handling.")
+
+    public static let outbound: [ConfigurationKey] = [
+        contact, outboundAllow, connectTimeout, providerTimeout, imageTimeout, maxRedirects, maxAPIResponseBytes, httpThreads,
+    ]
+
+    public static let imageMaxBytes = ConfigurationKey("ENRICHER_IMAGE_MAX_BYTES", "10485760",
+        "Largest image downloaded; the download is aborted past it.")
+    public static let imageMaxPixels = ConfigurationKey("ENRICHER_IMAGE_MAX_PIXELS", "40000000",
+        "Largest width x height accepted, checked from the header before any pixel is decoded.")
+    public static let imageMinShortSide = ConfigurationKey("ENRICHER_IMAGE_MIN_SHORT_SIDE", "100",
+        "Smallest accepted short side in pixels; smaller images are placeholders or useless as covers.")
+    public static let imagePlaceholders = ConfigurationKey("ENRICHER_IMAGE_PLACEHOLDER_SHA256", "",
+        "Comma-separated SHA-256 (hex) of known provider \"no image\" pictures, refused as placeholders.")
+    public static let imageThreads = ConfigurationKey("ENRICHER_IMAGE_THREADS", "0",
+        "Images checked at once (libvips threads); 0 means one per CPU core.")
+    public static let imageSelection = ConfigurationKey("ENRICHER_IMAGE_SELECTION", "first",
+        "first: the first candidate in chain order that passes the checks wins; best: every provider of the chain is asked and the largest valid image wins.")
+
+    public static let images: [ConfigurationKey] = [
+        imageMaxBytes, imageMaxPixels, imageMinShortSide, imagePlaceholders, imageThreads, imageSelection,
+    ]
+
+    public static let jobMaxEntities = ConfigurationKey("ENRICHER_JOB_MAX_ENTITIES", "1000",
+        "Most entities in one POST /v1/enrichments (1 to 1000).")
+    public static let workers = ConfigurationKey("ENRICHER_WORKERS", "4",
+        "Entities enriched at once.")
+    public static let leaseSeconds = ConfigurationKey("ENRICHER_JOB_LEASE_SECONDS", "120",
+        "How long a worker's claim on queued work lasts without renewal; work of a crashed process is taken again after it.")
+    public static let pollMilliseconds = ConfigurationKey("ENRICHER_JOB_POLL_MS", "1000",
+        "How often idle workers look for due work (new jobs wake them at once).")
+    public static let throttleDeferrals = ConfigurationKey("ENRICHER_THROTTLE_MAX_DEFERRALS", "3",
+        "How often a job retries an entity every provider throttled, each after the wait the provider asked for, before reporting it deferred (left unmarked for a later run).")
+    public static let throttleDefaultRetry = ConfigurationKey("ENRICHER_THROTTLE_DEFAULT_RETRY_SECONDS", "60",
+        "Wait before retrying a throttled entity when the provider gave no Retry-After.")
+
+    public static let enrichment: [ConfigurationKey] = [
+        jobMaxEntities, workers, leaseSeconds, pollMilliseconds, throttleDeferrals, throttleDefaultRetry,
+    ]
+
+    public static let providersDisabled = ConfigurationKey("ENRICHER_PROVIDERS_DISABLED", "",
+        "Comma-separated provider names to switch off (openlibrary, googlebooks, upcitemdb, tmdb, giantbomb, igdb, musicbrainz).")
+    public static let chainBooks = ConfigurationKey("ENRICHER_CHAIN_BOOKS", "openlibrary,googlebooks,upcitemdb",
+        "Providers asked for books, in order, after the entity's own imageUrl.")
+    public static let chainMovies = ConfigurationKey("ENRICHER_CHAIN_MOVIES", "tmdb,upcitemdb",
+        "Providers asked for movies, in order, after the entity's own imageUrl.")
+    public static let chainGames = ConfigurationKey("ENRICHER_CHAIN_GAMES", "igdb,giantbomb,upcitemdb",
+        "Providers asked for games, in order, after the entity's own imageUrl.")
+    public static let chainMusics = ConfigurationKey("ENRICHER_CHAIN_MUSICS", "musicbrainz,upcitemdb",
+        "Providers asked for musics, in order, after the entity's own imageUrl.")
+    public static let openLibraryURL = ConfigurationKey("ENRICHER_OPENLIBRARY_URL", "https://openlibrary.org", "Open Library Books and Search API base URL.")
+    public static let openLibraryCoversURL = ConfigurationKey("ENRICHER_OPENLIBRARY_COVERS_URL", "https://covers.openlibrary.org", "Open Library Covers API base URL.")
+    public static let googleBooksURL = ConfigurationKey("ENRICHER_GOOGLEBOOKS_URL", "https://www.googleapis.com", "Google Books API base URL.")
+    public static let googleBooksKey = ConfigurationKey("ENRICHER_GOOGLEBOOKS_API_KEY", nil, "Google Books API key; without it Google Books is disabled.", secret: true)
+    public static let upcItemDBURL = ConfigurationKey("ENRICHER_UPCITEMDB_URL", "https://api.upcitemdb.com", "UPCitemdb API base URL.")
+    public static let upcItemDBKey = ConfigurationKey("ENRICHER_UPCITEMDB_USER_KEY", nil, "UPCitemdb paid-plan key; without it the free trial endpoint is used.", secret: true)
+    public static let tmdbURL = ConfigurationKey("ENRICHER_TMDB_URL", "https://api.themoviedb.org", "TMDb API base URL.")
+    public static let tmdbImageURL = ConfigurationKey("ENRICHER_TMDB_IMAGE_URL", "https://image.tmdb.org/t/p", "TMDb image base URL.")
+    public static let tmdbToken = ConfigurationKey("ENRICHER_TMDB_TOKEN", nil, "TMDb read access token (Bearer); without it TMDb is disabled.", secret: true)
+    public static let tmdbPosterSize = ConfigurationKey("ENRICHER_TMDB_POSTER_SIZE", "original", "TMDb poster size: w500, w780 or original.")
+    public static let giantBombURL = ConfigurationKey("ENRICHER_GIANTBOMB_URL", "https://www.giantbomb.com", "GiantBomb API base URL.")
+    public static let giantBombKey = ConfigurationKey("ENRICHER_GIANTBOMB_API_KEY", nil, "GiantBomb API key; without it GiantBomb is disabled.", secret: true)
+    public static let igdbURL = ConfigurationKey("ENRICHER_IGDB_URL", "https://api.igdb.com", "IGDB API base URL.")
+    public static let twitchTokenURL = ConfigurationKey("ENRICHER_TWITCH_TOKEN_URL", "https://id.twitch.tv", "Twitch OAuth base URL (IGDB tokens).")
+    public static let igdbClientID = ConfigurationKey("ENRICHER_IGDB_CLIENT_ID", nil, "Twitch client id for IGDB; without it IGDB is disabled.")
+    public static let igdbClientSecret = ConfigurationKey("ENRICHER_IGDB_CLIENT_SECRET", nil, "Twitch client secret for IGDB; without it IGDB is disabled.", secret: true)
+    public static let musicBrainzURL = ConfigurationKey("ENRICHER_MUSICBRAINZ_URL", "https://musicbrainz.org", "MusicBrainz WS/2 base URL.")
+    public static let coverArtArchiveURL = ConfigurationKey("ENRICHER_COVERARTARCHIVE_URL", "https://coverartarchive.org", "Cover Art Archive base URL.")
+    public static let coverArtMaxThumbnail = ConfigurationKey("ENRICHER_COVERARTARCHIVE_MAX_THUMBNAIL", "1200",
+        "Largest Cover Art Archive thumbnail wanted: 250, 500 or 1200.")
+
+    public static let providers: [ConfigurationKey] = [
+        providersDisabled, chainBooks, chainMovies, chainGames, chainMusics,
+        openLibraryURL, openLibraryCoversURL, googleBooksURL, googleBooksKey, upcItemDBURL, upcItemDBKey,
+        tmdbURL, tmdbImageURL, tmdbToken, tmdbPosterSize, giantBombURL, giantBombKey,
+        igdbURL, twitchTokenURL, igdbClientID, igdbClientSecret, musicBrainzURL, coverArtArchiveURL, coverArtMaxThumbnail,
+    ]
+}

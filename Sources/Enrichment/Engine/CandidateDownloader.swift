@@ -1,0 +1,74 @@
+import Foundation
+import Images
+import Outbound
+
+/// An image that was downloaded and passed every check.
+public struct AcceptedImage: Sendable {
+    public var url: String
+    /// nil for the entity's own imageUrl.
+    public var provider: ProviderID?
+    public var bytes: [UInt8]
+    public var image: InspectedImage
+
+    public var pixels: Int { image.width * image.height }
+}
+
+/// Why a candidate was not taken, classified like provider failures.
+public struct CandidateRefusal: Error, Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// The image is not there or not usable (404, refused by a check, address refused): a normal answer.
+        case unusable
+        /// The image host asked us to slow down.
+        case throttled(retryAfter: Duration?)
+        /// Timeout, 5xx, connection failure: may work later.
+        case transient
+    }
+
+    public var kind: Kind
+    public var reason: String
+}
+
+/// Downloads a candidate image through the guarded HTTP client and runs every check on its bytes.
+public struct CandidateDownloader: Sendable {
+    let fetcher: any HTTPFetching
+    let inspector: ImageInspector
+    let maxBytes: Int
+    let timeout: Duration
+
+    public init(fetcher: any HTTPFetching, inspector: ImageInspector, maxBytes: Int, timeout: Duration) {
+        self.fetcher = fetcher
+        self.inspector = inspector
+        self.maxBytes = maxBytes
+        self.timeout = timeout
+    }
+
+    /// `throttleStatuses`: how the image's host says "slow down" (the provider's image host).
+    public func fetch(_ url: String, provider: ProviderID?, throttleStatuses: Set<Int>) async -> Result<AcceptedImage, CandidateRefusal> {
+        let response: OutboundResponse
+        do {
+            response = try await fetcher.send(OutboundRequest(url: url, headers: [("Accept", "image/*")], maxResponseBytes: maxBytes, timeout: timeout))
+        } catch {
+            switch error {
+            case .blockedAddress, .invalidURL, .tooManyRedirects:
+                return .failure(.init(kind: .unusable, reason: error.description))
+            case .responseTooLarge:
+                return .failure(.init(kind: .unusable, reason: ImageRejection.tooLarge(bytes: maxBytes + 1, limit: maxBytes).description))
+            default:
+                return .failure(.init(kind: .transient, reason: error.description))
+            }
+        }
+        if throttleStatuses.contains(response.status) {
+            return .failure(.init(kind: .throttled(retryAfter: response.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }), reason: "throttled (HTTP \(response.status))"))
+        }
+        guard (200..<300).contains(response.status) else {
+            let kind: CandidateRefusal.Kind = response.status >= 500 || response.status == 429 ? .transient : .unusable
+            return .failure(.init(kind: kind, reason: "HTTP \(response.status)"))
+        }
+        do {
+            let image = try await inspector.inspect(response.body)
+            return .success(AcceptedImage(url: url, provider: provider, bytes: response.body, image: image))
+        } catch {
+            return .failure(.init(kind: error == .unavailable ? .transient : .unusable, reason: error.description))
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import EnricherCore
+import Foundation
+import Logging
+
+/// Finds, checks, stores and records one entity's cover, by the catalog's rules:
+/// - the entity's own `imageUrl` first; providers are not asked when it works;
+/// - then its media type's chain, candidates in order: the first that passes the checks wins, or in
+///   `best` mode the largest valid image of the whole chain;
+/// - nothing to search with (no identifier, no title) -> a permanent failure;
+/// - nothing found -> `imageLookup.failureReason` says what each source answered;
+/// - every source that might have had it throttled -> the entity is left unmarked, to be retried;
+/// - a re-run never replaces a cover with a smaller one.
+public struct EnrichmentEngine: Sendable {
+    public enum Selection: Sendable { case first, best }
+
+    let providers: ProviderRegistry
+    let chains: ProviderChains
+    let downloader: CandidateDownloader
+    let images: ImageStore
+    let entities: EntityRepository
+    let selection: Selection
+    let logger: Logger
+
+    public init(providers: ProviderRegistry, chains: ProviderChains,
+                downloader: CandidateDownloader, images: ImageStore, entities: EntityRepository, selection: Selection, logger: Logger) {
+        self.providers = providers
+        self.chains = chains
+        self.downloader = downloader
+        self.images = images
+        self.entities = entities
+        self.selection = selection
+        self.logger = logger
+    }
+
+    /// The label of the entity's own image URL in `failureReason` and `coverImage.provider`.
+    public static let ownImageSource = "imageUrl"
+
+    /// Looks the entity up and records the result on it. Throws only for database failures and
+    /// cancellation, in which case nothing was recorded.
+    public func enrich(_ entity: Entity, force: Bool, now: @Sendable () -> Date = Date.init) async throws -> EnrichmentOutcome {
+        if let lookup = entity.imageLookup {
+            if lookup.permanentFailure {
+                return .skipped(reason: "permanent failure: \(lookup.failureReason ?? "nothing to search with")")
+            }
+            if !force {
+                return .skipped(reason: "already looked up at \(Self.timestamp(lookup.lookupAttemptedAt)); use force to look again")
+            }
+        }
+        var logger = self.logger
+        logger[metadataKey: "entity"] = "\(entity.key)"
+        var report = LookupReport()
+
+        if let url = entity.draft.imageUrl {
+            switch await downloader.fetch(url, provider: nil, throttleStatuses: []) {
+            case .success(let accepted):
+                return try await record(found: accepted, for: entity, now: now(), logger: logger)
+            case .failure(let refusal):
+                report.add(Self.ownImageSource, refusal)
+            }
+        }
+
+        let query = LookupQuery(entity)
+        guard query.identifier != nil || query.title != nil else {
+            var reason = "no \(entity.mediaType.identifier == .isbn ? "ISBN" : "barcode") and no title to search with"
+            if !report.answers.isEmpty { reason += "; " + report.summary }
+            let lookup = ImageLookup(lookupAttemptedAt: now(), failureReason: reason, permanentFailure: true)
+            try Task.checkCancellation()
+            try await entities.recordLookup(entity.key, coverImage: entity.coverImage, imageLookup: lookup)
+            return .permanent(reason: reason)
+        }
+
+        let context = providers.makeContext()
+        var accepted: [AcceptedImage] = []
+        chain: for id in chains[entity.mediaType] {
+            guard let provider = providers.enabled[id], provider.mediaTypes.contains(entity.mediaType) else { continue }
+            try Task.checkCancellation()
+            let candidates: [ImageCandidate]
+            do {
+                candidates = try await provider.candidates(for: query, context: context)
+            } catch {
+                report.add(id.rawValue, error)
+                logger.debug("provider answered", metadata: ["provider": "\(id.rawValue)", "answer": "\(error)"])
+                continue
+            }
+            var refusals: [CandidateRefusal] = []
+            for candidate in candidates {
+                try Task.checkCancellation()
+                switch await downloader.fetch(candidate.url, provider: id, throttleStatuses: provider.imageThrottleStatuses) {
+                case .success(let image):
+                    accepted.append(image)
+                    if selection == .first { break chain }
+                    continue chain
+                case .failure(let refusal):
+                    refusals.append(refusal)
+                }
+            }
+            report.add(id.rawValue, refusals: refusals)
+        }
+        try Task.checkCancellation()
+
+        if let best = selection == .first ? accepted.first : accepted.max(by: { $0.pixels < $1.pixels }) {
+            return try await record(found: best, for: entity, now: now(), logger: logger)
+        }
+        if report.throttled {
+            logger.info("every source that might have it throttled; left for a later run", metadata: ["answers": "\(report.summary)"])
+            return .deferred(retryAfter: report.retryAfter, reason: report.summary)
+        }
+        let reason = report.answers.isEmpty ? "no provider is enabled for \(entity.mediaType.rawValue)" : report.summary
+        let lookup = ImageLookup(lookupAttemptedAt: now(), failureReason: reason, permanentFailure: false)
+        try await entities.recordLookup(entity.key, coverImage: entity.coverImage, imageLookup: lookup)
+        logger.info("no cover found", metadata: ["answers": "\(reason)"])
+        return report.failed || report.answers.isEmpty ? .failed(reason: reason) : .notFound(reason: reason)
+    }
+
+    /// Stores the image (unless the entity already has a larger cover) and records the find.
+    private func record(found accepted: AcceptedImage, for entity: Entity, now: Date, logger: Logger) async throws -> EnrichmentOutcome {
+        try Task.checkCancellation()
+        let lookup = ImageLookup(lookupAttemptedAt: now, failureReason: nil, permanentFailure: false)
+        if let existing = entity.coverImage, existing.width * existing.height > accepted.pixels {
+            try await entities.recordLookup(entity.key, coverImage: existing, imageLookup: lookup)
+            logger.info("kept the larger existing cover", metadata: [
+                "existing": "\(existing.width)x\(existing.height)", "found": "\(accepted.image.width)x\(accepted.image.height)",
+            ])
+            return .found(existing)
+        }
+        let image = accepted.image
+        let stored = try await images.store(accepted.bytes, sha256: image.sha256, contentType: image.contentType,
+                                            width: image.width, height: image.height, now: now)
+        let cover = CoverImage(
+            id: stored.image.id, sha256: image.sha256, contentType: image.contentType, width: image.width, height: image.height,
+            bytes: image.bytes, provider: accepted.provider?.rawValue ?? Self.ownImageSource, sourceUrl: accepted.url, createdAt: now
+        )
+        try await entities.recordLookup(entity.key, coverImage: cover, imageLookup: lookup)
+        logger.info("cover stored", metadata: [
+            "provider": "\(cover.provider)", "size": "\(cover.width)x\(cover.height)", "bytes": "\(cover.bytes)", "new": "\(stored.created)",
+        ])
+        return .found(cover)
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}
+
+/// What each source answered, gathered into `failureReason`.
+struct LookupReport {
+    private(set) var answers: [String] = []
+    /// Some source throttled: it might have had the cover.
+    private(set) var throttled = false
+    /// The longest wait a throttling source asked for.
+    private(set) var retryAfter: Duration?
+    /// Some source failed (timeout, server error, configuration).
+    private(set) var failed = false
+
+    var summary: String { answers.joined(separator: "; ") }
+
+    mutating func add(_ source: String, _ failure: ProviderFailure) {
+        switch failure {
+        case .notFound: break
+        case .throttled(let wait): noteThrottle(wait)
+        case .transient, .configuration: failed = true
+        }
+        answers.append("\(source): \(failure)")
+    }
+
+    mutating func add(_ source: String, _ refusal: CandidateRefusal) {
+        add(source, refusals: [refusal])
+    }
+
+    /// A provider whose candidates were all refused (or who had none).
+    mutating func add(_ source: String, refusals: [CandidateRefusal]) {
+        guard !refusals.isEmpty else {
+            answers.append("\(source): no image candidates")
+            return
+        }
+        for refusal in refusals {
+            switch refusal.kind {
+            case .unusable: break
+            case .throttled(let wait): noteThrottle(wait)
+            case .transient: failed = true
+            }
+        }
+        let shown = refusals.prefix(3).map(\.reason).joined(separator: ", ")
+        let more = refusals.count > 3 ? " and \(refusals.count - 3) more" : ""
+        answers.append(refusals.count == 1 && source == EnrichmentEngine.ownImageSource
+            ? "\(source): \(shown)"
+            : "\(source): \(refusals.count) image\(refusals.count == 1 ? "" : "s") refused (\(shown)\(more))")
+    }
+
+    private mutating func noteThrottle(_ wait: Duration?) {
+        throttled = true
+        if let wait { retryAfter = max(retryAfter ?? wait, wait) }
+    }
+}
+
+extension LookupQuery {
+    /// What an entity offers to search with.
+    public init(_ entity: Entity) {
+        let draft = entity.draft
+        self.init(mediaType: entity.mediaType, isbn: draft.isbn, barcode: draft.barcode, title: draft.title,
+                  authors: draft.authors ?? [], artist: draft.artist, platform: draft.platform, year: draft.year)
+    }
+}

@@ -1,0 +1,41 @@
+import EnricherCore
+
+/// Which providers are asked for each media type, in order, after the entity's own imageUrl.
+public struct ProviderChains: Sendable, Equatable {
+    public var chains: [MediaType: [ProviderID]]
+
+    public init(_ chains: [MediaType: [ProviderID]]) {
+        self.chains = chains
+    }
+
+    /// Reads the configured chains, refusing an unknown provider name or one that cannot serve the type.
+    public init(_ configured: [MediaType: [String]], serves: (ProviderID) -> Set<MediaType>) throws(ConfigurationError) {
+        var chains: [MediaType: [ProviderID]] = [:]
+        for mediaType in MediaType.allCases {
+            let key = ProviderChains.key(mediaType)
+            var chain: [ProviderID] = []
+            for name in configured[mediaType] ?? [] {
+                guard let id = ProviderID(rawValue: name) else {
+                    throw .invalid(key: key.name, reason: "'\(name)' is not a provider; expected some of \(ProviderID.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                guard serves(id).contains(mediaType) else {
+                    throw .invalid(key: key.name, reason: "\(name) does not serve \(mediaType.rawValue)")
+                }
+                if !chain.contains(id) { chain.append(id) }
+            }
+            chains[mediaType] = chain
+        }
+        self.chains = chains
+    }
+
+    public subscript(mediaType: MediaType) -> [ProviderID] { chains[mediaType] ?? [] }
+
+    static func key(_ mediaType: MediaType) -> ConfigurationKey {
+        switch mediaType {
+        case .books: .chainBooks
+        case .movies: .chainMovies
+        case .games: .chainGames
+        case .musics: .chainMusics
+        }
+    }
+}

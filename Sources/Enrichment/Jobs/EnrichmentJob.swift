@@ -1,0 +1,99 @@
+import EnricherCore
+import Foundation
+
+/// How one entity of a job ended.
+public enum TaskOutcome: String, Sendable, Codable, CaseIterable {
+    /// A cover was stored (or a larger one was already there).
+    case found
+    /// Every source answered; none had a usable image.
+    case notFound
+    /// No cover, and at least one source failed (timeout, server error, configuration): a forced run may succeed.
+    case failed
+    /// Nothing to search with (no identifier, no title); never retried.
+    case permanent
+    /// Not looked up: already looked up (without `force`) or a permanent failure.
+    case skipped
+    /// Every source that might have had it asked us to slow down, more often than the job waits for;
+    /// the entity is left unmarked so a later run looks it up.
+    case deferred
+}
+
+/// Per-outcome counts of a job; `queued` is work not finished yet.
+public struct JobCounts: Sendable, Equatable, Codable {
+    public var queued = 0
+    public var found = 0
+    public var notFound = 0
+    public var failed = 0
+    public var permanent = 0
+    public var skipped = 0
+    public var deferred = 0
+
+    public init() {}
+
+    public var total: Int { queued + finished }
+    public var finished: Int { found + notFound + failed + permanent + skipped + deferred }
+
+    subscript(outcome: TaskOutcome) -> Int {
+        get {
+            switch outcome {
+            case .found: found
+            case .notFound: notFound
+            case .failed: failed
+            case .permanent: permanent
+            case .skipped: skipped
+            case .deferred: deferred
+            }
+        }
+        set {
+            switch outcome {
+            case .found: found = newValue
+            case .notFound: notFound = newValue
+            case .failed: failed = newValue
+            case .permanent: permanent = newValue
+            case .skipped: skipped = newValue
+            case .deferred: deferred = newValue
+            }
+        }
+    }
+}
+
+/// A request to enrich a set of entities, as stored.
+public struct EnrichmentJob: Sendable, Equatable {
+    public enum Status: String, Sendable, Codable { case running, completed }
+
+    public var id: String
+    public var status: Status
+    public var force: Bool
+    public var callbackUrl: String?
+    public var total: Int
+    public var createdAt: Date
+    public var completedAt: Date?
+}
+
+/// One entity's place in a job.
+public struct JobItem: Sendable, Equatable {
+    public enum State: String, Sendable, Codable { case queued, done }
+
+    public var key: EntityKey
+    public var state: State
+    public var outcome: TaskOutcome?
+    /// What happened, in words (the failure reason, or why it was skipped).
+    public var detail: String?
+    public var attempts: Int
+    public var finishedAt: Date?
+}
+
+/// Queued work a worker holds a lease on.
+public struct ClaimedTask: Sendable, Equatable {
+    /// The task's own id.
+    public var id: String
+    public var jobID: String
+    public var key: EntityKey
+    public var force: Bool
+    /// How many times the task has been claimed, this time included (more than one: a worker died or
+    /// the entity was throttled before).
+    public var attempts: Int
+    public var deferrals: Int
+    /// When its job was created: an entity looked up after this was already done for this job.
+    public var jobCreatedAt: Date
+}

@@ -1,0 +1,234 @@
+import BSON
+import EnricherCore
+import Foundation
+import MongoDB
+
+/// Enrichment jobs and their queued work in MongoDB, so a restart loses nothing.
+///
+/// Each entity of a job is a task document. Workers claim due tasks with a lease: a claim writes a fresh
+/// owner token and pushes `dueAt` to the lease's end, so a task whose worker died becomes due again when
+/// the lease runs out. Claims are made in batches (ids on the `state_dueAt` index, then one conditional
+/// `updateMany`, then a read of what this token won) rather than with one `findAndModify` per task: it is
+/// just as atomic per document on MongoDB and avoids the collection scan `findAndModify` costs on
+/// SecantusDB (see the README's storage notes).
+public struct JobStore: Sendable {
+    public static let jobsCollection = "enrichment_jobs"
+    public static let tasksCollection = "enrichment_tasks"
+    let database: MongoDatabase
+    let jobs: MongoCollection
+    let tasks: MongoCollection
+
+    public init(database: MongoDatabase) {
+        self.database = database
+        jobs = database.collection(Self.jobsCollection)
+        tasks = database.collection(Self.tasksCollection)
+    }
+
+    public func ensureIndexes() async throws {
+        try await tasks.createIndexes([
+            .init(name: "state_dueAt", keys: ["state": 1, "dueAt": 1]),
+            .init(name: "owner", keys: ["owner": 1]),
+            .init(name: "jobId_state", keys: ["jobId": 1, "state": 1]),
+        ])
+        try await jobs.createIndexes([.init(name: "status", keys: ["status": 1])])
+    }
+
+    /// A new job id: `job_` and 20 random base-32 characters.
+    static func newJobID() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
+        return "job_" + String((0..<20).map { _ in alphabet.randomElement()! })
+    }
+
+    /// Task ids sort by job, then by position, so a job's items page by `_id` range.
+    static func taskID(job: String, position: Int) -> String {
+        "\(job)/\(String(repeating: "0", count: max(0, 4 - String(position).count)))\(position)"
+    }
+
+    /// Creates a job over `keys` (in order, without duplicates): its tasks first, then the job document.
+    public func create(keys: [EntityKey], force: Bool, callbackUrl: String?, now: Date = Date()) async throws -> EnrichmentJob {
+        let job = EnrichmentJob(id: Self.newJobID(), status: keys.isEmpty ? .completed : .running, force: force,
+                                callbackUrl: callbackUrl, total: keys.count, createdAt: now, completedAt: keys.isEmpty ? now : nil)
+        let models = keys.enumerated().map { position, key in
+            MongoCollection.WriteModel.insertOne([
+                "_id": .string(Self.taskID(job: job.id, position: position)),
+                "jobId": .string(job.id),
+                "entity": .string(key.description),
+                "force": .bool(force),
+                "jobCreatedAt": .date(now),
+                "state": .string(JobItem.State.queued.rawValue),
+                "dueAt": .date(now),
+                "attempts": 0,
+                "deferrals": 0,
+            ])
+        }
+        if !models.isEmpty {
+            let result = try await tasks.bulkWrite(models, ordered: true)
+            if let error = result.writeErrors.values.first { throw error }
+        }
+        var document: BSONDocument = [
+            "_id": .string(job.id),
+            "status": .string(job.status.rawValue),
+            "force": .bool(force),
+            "total": .int64(Int64(keys.count)),
+            "createdAt": .date(now),
+        ]
+        if let callbackUrl { document["callbackUrl"] = .string(callbackUrl) }
+        if let completedAt = job.completedAt { document["completedAt"] = .date(completedAt) }
+        try await jobs.insertOne(document)
+        return job
+    }
+
+    public func job(_ id: String) async throws -> EnrichmentJob? {
+        guard let document = try await jobs.findOne(["_id": .string(id)]) else { return nil }
+        return EnrichmentJob(
+            id: id,
+            status: document["status"]?.stringValue.flatMap(EnrichmentJob.Status.init(rawValue:)) ?? .running,
+            force: document["force"]?.boolValue ?? false,
+            callbackUrl: document["callbackUrl"]?.stringValue,
+            total: Int(document["total"]?.int64Value ?? 0),
+            createdAt: document["createdAt"]?.dateValue ?? Date(timeIntervalSince1970: 0),
+            completedAt: document["completedAt"]?.dateValue
+        )
+    }
+
+    /// Per-outcome counts of a job, from its tasks.
+    public func counts(_ jobID: String) async throws -> JobCounts {
+        let reply = try await database.command([
+            "aggregate": .string(Self.tasksCollection),
+            "pipeline": [
+                ["$match": ["jobId": .string(jobID)]],
+                ["$group": ["_id": ["state": "$state", "outcome": "$outcome"], "n": ["$sum": 1]]],
+            ],
+            "cursor": [:],
+        ])
+        var counts = JobCounts()
+        for group in reply["cursor"]?.documentValue?["firstBatch"]?.arrayValue ?? [] {
+            guard let group = group.documentValue, let key = group["_id"]?.documentValue else { continue }
+            let n = Int(group["n"]?.int64Value ?? 0)
+            if key["state"]?.stringValue == JobItem.State.queued.rawValue {
+                counts.queued += n
+            } else if let outcome = key["outcome"]?.stringValue.flatMap(TaskOutcome.init(rawValue:)) {
+                counts[outcome] += n
+            }
+        }
+        return counts
+    }
+
+    /// One page of a job's items in request order, after position `after`.
+    public func items(_ jobID: String, after: Int?, limit: Int) async throws -> (items: [JobItem], next: Int?) {
+        let lower = after.map { Self.taskID(job: jobID, position: $0) } ?? "\(jobID)/"
+        let filter: BSONDocument = ["_id": [after == nil ? "$gte" : "$gt": .string(lower), "$lt": .string("\(jobID)0")]]
+        let documents = try await tasks.find(filter, options: .init(sort: ["_id": 1], limit: limit + 1))
+        let page = documents.prefix(limit)
+        let items = page.compactMap(Self.item)
+        let next = documents.count > limit ? page.last.flatMap(Self.position) : nil
+        return (items, next)
+    }
+
+    static func position(_ document: BSONDocument) -> Int? {
+        document["_id"]?.stringValue.flatMap { id in id.split(separator: "/").last.flatMap { Int($0) } }
+    }
+
+    static func key(_ document: BSONDocument) -> EntityKey? {
+        guard let entity = document["entity"]?.stringValue, let slash = entity.firstIndex(of: "/"),
+              let mediaType = MediaType(rawValue: String(entity[..<slash])) else { return nil }
+        return EntityKey(mediaType: mediaType, id: String(entity[entity.index(after: slash)...]))
+    }
+
+    static func item(_ document: BSONDocument) -> JobItem? {
+        guard let key = key(document) else { return nil }
+        return JobItem(
+            key: key,
+            state: document["state"]?.stringValue.flatMap(JobItem.State.init(rawValue:)) ?? .queued,
+            outcome: document["outcome"]?.stringValue.flatMap(TaskOutcome.init(rawValue:)),
+            detail: document["detail"]?.stringValue,
+            attempts: Int(document["attempts"]?.int64Value ?? 0),
+            finishedAt: document["finishedAt"]?.dateValue
+        )
+    }
+
+    /// Claims up to `limit` due tasks for `lease`. `owner` must be fresh for every claim: the tasks won
+    /// are read back by it.
+    public func claim(limit: Int, owner: String, lease: Duration, now: Date = Date()) async throws -> [ClaimedTask] {
+        let due: BSONDocument = ["state": .string(JobItem.State.queued.rawValue), "dueAt": ["$lte": .date(now)]]
+        let candidates = try await tasks.find(due, options: .init(sort: ["dueAt": 1], limit: limit, projection: ["_id": 1]))
+        let ids = candidates.compactMap { $0["_id"] }
+        guard !ids.isEmpty else { return [] }
+        var filter = due
+        filter["_id"] = ["$in": .array(ids)]
+        try await tasks.updateMany(filter, [
+            "$set": ["owner": .string(owner), "dueAt": .date(now.addingTimeInterval(lease.seconds))],
+            "$inc": ["attempts": 1],
+        ])
+        let won = try await tasks.find(["owner": .string(owner), "state": .string(JobItem.State.queued.rawValue)])
+        return won.compactMap { document in
+            guard let id = document["_id"]?.stringValue, let jobID = document["jobId"]?.stringValue,
+                  let key = Self.key(document) else { return nil }
+            return ClaimedTask(
+                id: id, jobID: jobID, key: key,
+                force: document["force"]?.boolValue ?? false,
+                attempts: Int(document["attempts"]?.int64Value ?? 1),
+                deferrals: Int(document["deferrals"]?.int64Value ?? 0),
+                jobCreatedAt: document["jobCreatedAt"]?.dateValue ?? Date(timeIntervalSince1970: 0)
+            )
+        }
+    }
+
+    /// Extends a lease still held. False when it was lost (expired and taken by another worker).
+    @discardableResult
+    public func renew(_ task: ClaimedTask, owner: String, lease: Duration, now: Date = Date()) async throws -> Bool {
+        try await tasks.updateOne(["_id": .string(task.id), "owner": .string(owner)],
+                                  ["$set": ["dueAt": .date(now.addingTimeInterval(lease.seconds))]]).matchedCount == 1
+    }
+
+    /// Records a task's outcome if the lease is still held. False when it was lost.
+    @discardableResult
+    public func finish(_ task: ClaimedTask, owner: String, outcome: TaskOutcome, detail: String?, now: Date = Date()) async throws -> Bool {
+        var set: BSONDocument = [
+            "state": .string(JobItem.State.done.rawValue),
+            "outcome": .string(outcome.rawValue),
+            "finishedAt": .date(now),
+        ]
+        if let detail { set["detail"] = .string(detail) }
+        return try await tasks.updateOne(["_id": .string(task.id), "owner": .string(owner)],
+                                         ["$set": .document(set), "$unset": ["owner": ""]]).matchedCount == 1
+    }
+
+    /// Puts a task back in the queue, due at `dueAt` (a throttled entity, or work given back at shutdown).
+    @discardableResult
+    public func requeue(_ task: ClaimedTask, owner: String, dueAt: Date, deferred: Bool, detail: String? = nil) async throws -> Bool {
+        var set: BSONDocument = ["dueAt": .date(dueAt)]
+        if let detail { set["detail"] = .string(detail) }
+        var update: BSONDocument = ["$set": .document(set), "$unset": ["owner": ""]]
+        if deferred { update["$inc"] = ["deferrals": 1] }
+        return try await tasks.updateOne(["_id": .string(task.id), "owner": .string(owner)], update).matchedCount == 1
+    }
+
+    /// Marks a job completed once none of its tasks is queued. True only for the call that completed it.
+    @discardableResult
+    public func completeIfFinished(_ jobID: String, now: Date = Date()) async throws -> Bool {
+        let queued = try await tasks.countDocuments(["jobId": .string(jobID), "state": .string(JobItem.State.queued.rawValue)])
+        guard queued == 0 else { return false }
+        return try await jobs.updateOne(
+            ["_id": .string(jobID), "status": .string(EnrichmentJob.Status.running.rawValue)],
+            ["$set": ["status": .string(EnrichmentJob.Status.completed.rawValue), "completedAt": .date(now)]]
+        ).modifiedCount == 1
+    }
+
+    /// Completes running jobs whose work all finished (a process that died between its last task and
+    /// the job's completion leaves one behind).
+    public func completeFinishedJobs(now: Date = Date()) async throws {
+        let running = try await jobs.find(["status": .string(EnrichmentJob.Status.running.rawValue)], options: .init(projection: ["_id": 1]))
+        for job in running {
+            if let id = job["_id"]?.stringValue { try await completeIfFinished(id, now: now) }
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    var seconds: TimeInterval {
+        let (whole, fraction) = components
+        return TimeInterval(whole) + TimeInterval(fraction) / 1e18
+    }
+}
