@@ -28,7 +28,8 @@ public final class BlockingExecutor: @unchecked Sendable {
         for index in 0..<count {
             // Linux takes a thread's name only from inside the thread, and only up to 15 bytes.
             let threadName = "\(name.prefix(9))-\(index)"
-            let thread = Thread { [unowned self] in
+            // Each thread keeps the executor alive until `shutdown()` lets it exit; owners call it (in deinit too).
+            let thread = Thread {
                 Thread.current.name = threadName
                 self.workLoop()
             }

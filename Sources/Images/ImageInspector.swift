@@ -64,6 +64,10 @@ public final class ImageInspector: Sendable {
         executor.shutdown()
     }
 
+    deinit {
+        executor.shutdown()
+    }
+
     /// The checks after the magic number, run on an executor thread (hashing 10 MiB is CPU work too).
     private func check(_ bytes: [UInt8], format: ImageFormat) -> Result<InspectedImage, ImageRejection> {
         let sha256 = Self.hex(SHA256.hash(data: bytes))

@@ -1,8 +1,8 @@
 /// The settings of enrichment: outbound HTTP, image checks, jobs and the providers.
 extension ConfigurationKey {
-    public static let contact = ConfigurationKey("ENRICHER_CONTACT", "",
+    public static let contact = ConfigurationKey("ENRICHER_CONTACT", nil,
         "Contact (email or URL) put in the User-Agent, `Enricher/<version> (<contact>)`. MusicBrainz and Open Library throttle clients without one.")
-    public static let outboundAllow = ConfigurationKey("ENRICHER_OUTBOUND_ALLOW", "",
+    public static let outboundAllow = ConfigurationKey("ENRICHER_OUTBOUND_ALLOW", nil,
         "Comma-separated addresses or CIDR ranges outbound requests may reach although private, loopback or link-local (for example a mirror on 10.0.0.5/32). Empty: only public addresses.")
     public static let connectTimeout = ConfigurationKey("ENRICHER_HTTP_CONNECT_TIMEOUT_MS", "5000",
         "Longest wait for an outbound TCP/TLS connection.")
@@ -27,7 +27,7 @@ extension ConfigurationKey {
         "Largest width x height accepted, checked from the header before any pixel is decoded.")
     public static let imageMinShortSide = ConfigurationKey("ENRICHER_IMAGE_MIN_SHORT_SIDE", "100",
         "Smallest accepted short side in pixels; smaller images are placeholders or useless as covers.")
-    public static let imagePlaceholders = ConfigurationKey("ENRICHER_IMAGE_PLACEHOLDER_SHA256", "",
+    public static let imagePlaceholders = ConfigurationKey("ENRICHER_IMAGE_PLACEHOLDER_SHA256", nil,
         "Comma-separated SHA-256 (hex) of known provider \"no image\" pictures, refused as placeholders.")
     public static let imageThreads = ConfigurationKey("ENRICHER_IMAGE_THREADS", "0",
         "Images checked at once (libvips threads); 0 means one per CPU core.")
@@ -55,7 +55,7 @@ extension ConfigurationKey {
         jobMaxEntities, workers, leaseSeconds, pollMilliseconds, throttleDeferrals, throttleDefaultRetry,
     ]
 
-    public static let providersDisabled = ConfigurationKey("ENRICHER_PROVIDERS_DISABLED", "",
+    public static let providersDisabled = ConfigurationKey("ENRICHER_PROVIDERS_DISABLED", nil,
         "Comma-separated provider names to switch off (openlibrary, googlebooks, upcitemdb, tmdb, giantbomb, igdb, musicbrainz).")
     public static let chainBooks = ConfigurationKey("ENRICHER_CHAIN_BOOKS", "openlibrary,googlebooks,upcitemdb",
         "Providers asked for books, in order, after the entity's own imageUrl.")

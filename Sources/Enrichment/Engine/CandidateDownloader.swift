@@ -52,7 +52,8 @@ public struct CandidateDownloader: Sendable {
             case .blockedAddress, .invalidURL, .tooManyRedirects:
                 return .failure(.init(kind: .unusable, reason: error.description))
             case .responseTooLarge:
-                return .failure(.init(kind: .unusable, reason: ImageRejection.tooLarge(bytes: maxBytes + 1, limit: maxBytes).description))
+                // The download stopped at the cap: the image's real size is unknown, so do not state one.
+                return .failure(.init(kind: .unusable, reason: "image is larger than the limit of \(maxBytes) bytes (download aborted)"))
             default:
                 return .failure(.init(kind: .transient, reason: error.description))
             }
