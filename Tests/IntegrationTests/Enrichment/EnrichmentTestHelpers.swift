@@ -157,3 +157,30 @@ enum TestImagesCache {
         get throws { try TestImages.encode(.gradient, width: 400, height: 600, as: .jpeg) }
     }
 }
+
+extension TestService {
+    /// What the book chain answers when every provider misses, after the imageUrl's refusal.
+    static let providersMissed = "openlibrary: 1 image refused (HTTP 404); googlebooks: not found; upcitemdb: not found"
+
+    /// Enriches a book whose own imageUrl is `url` while every provider misses, checks the outcome
+    /// (notFound, `imageUrl: <refusal>` first in failureReason, no cover, nothing stored) and returns
+    /// the imageUrl's refusal.
+    func ownImageRefusal(_ url: String) async throws -> String {
+        let (item, raw) = try await enrichOne(.books, "b", ["isbn": "9780980200447", "imageUrl": url])
+        let entity = EntityView(raw)
+        // A refused image is a normal answer ("not usable"), and the providers answered too: not found, not failed.
+        #expect(item.outcome == "notFound", "\(item)")
+        #expect(entity.status == "failed", "\(entity)")
+        #expect(entity.coverIsNull, "\(entity)")
+        #expect(entity.permanentFailure == false, "\(entity)")
+        let stored = try await storedImageDocuments()
+        #expect(stored.files == 0 && stored.chunks == 0, "stored \(stored.files) files, \(stored.chunks) chunks")
+        let reason = try #require(entity.failureReason, "\(entity)")
+        let prefix = "imageUrl: ", suffix = "; " + Self.providersMissed
+        guard reason.hasPrefix(prefix), reason.hasSuffix(suffix) else {
+            Issue.record("failureReason is not 'imageUrl: ...; <providers>': \(reason)")
+            return reason
+        }
+        return String(reason.dropFirst(prefix.count).dropLast(suffix.count))
+    }
+}

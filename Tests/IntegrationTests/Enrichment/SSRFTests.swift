@@ -7,28 +7,12 @@ import Testing
 /// before any connection is made, and the refusal is reported in failureReason.
 @Suite("SSRF guard through enrichment", .serialized)
 struct SSRFTests {
-    /// Every provider misses (see ValidationTests): what follows the imageUrl's refusal.
-    static let providersMissed = ValidationTests.providersMissed
-
     /// Enriches a book whose own imageUrl is `url`, with FakeWorld's allow-list (127.0.0.1/32 only) and
     /// every provider missing; checks the outcome and that nothing was stored; returns the imageUrl's refusal.
     private func refusal(ofImageURL url: String, in world: FakeWorld, extra: [String: String] = [:]) async throws -> String {
         world.setEveryScenario(.miss)
         return try await TestService.with(world.environment.merging(extra) { $1 }) { service in
-            let (item, raw) = try await service.enrichOne(.books, "b", ["isbn": "9780980200447", "imageUrl": url])
-            let entity = EntityView(raw)
-            #expect(item.outcome == "notFound", "\(item)")
-            #expect(entity.status == "failed", "\(entity)")
-            #expect(entity.coverIsNull, "\(entity)")
-            let stored = try await service.storedImageDocuments()
-            #expect(stored.files == 0 && stored.chunks == 0, "stored \(stored.files) files, \(stored.chunks) chunks")
-            let reason = try #require(entity.failureReason, "\(entity)")
-            let prefix = "imageUrl: ", suffix = "; " + Self.providersMissed
-            guard reason.hasPrefix(prefix), reason.hasSuffix(suffix) else {
-                Issue.record("failureReason is not 'imageUrl: ...; <providers>': \(reason)")
-                return reason
-            }
-            return String(reason.dropFirst(prefix.count).dropLast(suffix.count))
+            try await service.ownImageRefusal(url)
         }
     }
 
