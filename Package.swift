@@ -106,6 +106,7 @@ let package = Package(
                 "EnricherAPI", "EnricherCore", "Enrichment", "Outbound", "Images", "MongoDB", "BSON",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ],

@@ -116,7 +116,7 @@ struct EnrichmentRoutes: Sendable {
 
     @Sendable func get(_ request: RouteRequest) async throws -> HTTPResponse {
         let id = request.parameters["id"] ?? ""
-        guard let job = try await jobs.job(id) else {
+        guard var job = try await jobs.job(id) else {
             throw Problem(.notFound, detail: "no enrichment job \(id)")
         }
         let limit = try request.query("limit", "limit must be a whole number from 1 to \(limits.listMaxLimit), got '%@'") {
@@ -131,7 +131,14 @@ struct EnrichmentRoutes: Sendable {
             Item(mediaType: item.key.mediaType.rawValue, id: item.key.id, state: item.state.rawValue, outcome: item.outcome?.rawValue,
                  detail: item.detail, attempts: item.attempts, finishedAt: item.finishedAt)
         }
-        let view = JobView(job: job, counts: try await counts, items: items, nextCursor: try await page.next.map(String.init))
+        let finishedCounts = try await counts
+        if job.status == .running, finishedCounts.queued == 0 {
+            // Every item is done but the worker of the last one has not marked the job completed yet
+            // (or died before it could): complete it now, so the job never reads running with nothing left.
+            try await jobs.completeIfFinished(id)
+            job = try await jobs.job(id) ?? job
+        }
+        let view = JobView(job: job, counts: finishedCounts, items: items, nextCursor: try await page.next.map(String.init))
         return JSONResponse.make(statusCode: .ok, body: view)
     }
 }

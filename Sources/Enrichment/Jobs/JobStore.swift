@@ -14,6 +14,8 @@ import MongoDB
 public struct JobStore: Sendable {
     public static let jobsCollection = "enrichment_jobs"
     public static let tasksCollection = "enrichment_tasks"
+    /// How many times one claim tries again after losing every task it aimed at to other claimers.
+    static let claimRounds = 64
     let database: MongoDatabase
     let jobs: MongoCollection
     let tasks: MongoCollection
@@ -151,16 +153,22 @@ public struct JobStore: Sendable {
     /// are read back by it.
     public func claim(limit: Int, owner: String, lease: Duration, now: Date = Date()) async throws -> [ClaimedTask] {
         let due: BSONDocument = ["state": .string(JobItem.State.queued.rawValue), "dueAt": ["$lte": .date(now)]]
-        let candidates = try await tasks.find(due, options: .init(sort: ["dueAt": 1], limit: limit, projection: ["_id": 1]))
-        let ids = candidates.compactMap { $0["_id"] }
-        guard !ids.isEmpty else { return [] }
-        var filter = due
-        filter["_id"] = ["$in": .array(ids)]
-        try await tasks.updateMany(filter, [
-            "$set": ["owner": .string(owner), "dueAt": .date(now.addingTimeInterval(lease.seconds))],
-            "$inc": ["attempts": 1],
-        ])
-        let won = try await tasks.find(["owner": .string(owner), "state": .string(JobItem.State.queued.rawValue)])
+        var won: [BSONDocument] = []
+        // Claimers running at once see the same oldest tasks and all but one lose them. A loser tries
+        // the next due tasks at once instead of idling until its next poll (each lost round means
+        // another claimer won, so this ends).
+        for _ in 0..<Self.claimRounds where won.isEmpty {
+            let candidates = try await tasks.find(due, options: .init(sort: ["dueAt": 1], limit: limit, projection: ["_id": 1]))
+            let ids = candidates.compactMap { $0["_id"] }
+            guard !ids.isEmpty else { return [] }
+            var filter = due
+            filter["_id"] = ["$in": .array(ids)]
+            try await tasks.updateMany(filter, [
+                "$set": ["owner": .string(owner), "dueAt": .date(now.addingTimeInterval(lease.seconds))],
+                "$inc": ["attempts": 1],
+            ])
+            won = try await tasks.find(["owner": .string(owner), "state": .string(JobItem.State.queued.rawValue)])
+        }
         return won.compactMap { document in
             guard let id = document["_id"]?.stringValue, let jobID = document["jobId"]?.stringValue,
                   let key = Self.key(document) else { return nil }

@@ -43,7 +43,7 @@ struct TestClient: Sendable {
     enum Auth { case key, none, custom(String) }
 
     func send(_ method: String, _ path: String, json: Any? = nil, body: Data? = nil,
-              contentType: String? = nil, auth: Auth = .key) async throws -> Response {
+              contentType: String? = nil, auth: Auth = .key, headers: [String: String] = [:]) async throws -> Response {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         switch auth {
@@ -57,6 +57,7 @@ struct TestClient: Sendable {
         }
         if let body { request.httpBody = body }
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await session.data(for: request)
         let http = response as! HTTPURLResponse
         var headers: [String: String] = [:]

@@ -2,12 +2,13 @@ import Foundation
 import Synchronization
 
 /// Polls `condition` until it holds, failing once `deadline` has passed. Tests wait on conditions, never on luck.
-func waitUntil(deadline: Duration, _ condition: @Sendable () async throws -> Bool) async throws {
+/// `interval` is the pause between checks: longer for checks that load the service under test.
+func waitUntil(deadline: Duration, interval: Duration = .milliseconds(5), _ condition: @Sendable () async throws -> Bool) async throws {
     let clock = ContinuousClock()
     let end = clock.now + deadline
     while clock.now < end {
         if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(5))
+        try await Task.sleep(for: interval)
     }
     throw TestFailure("condition not met within \(deadline)")
 }
