@@ -55,6 +55,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `scripts/bench images`: renditions per second and peak memory over generated covers.
+        .executableTarget(name: "ImageBench", dependencies: ["Images"]),
         // The catalog's domain: entities, identifiers, configuration, storage.
         .target(
             name: "EnricherCore",
@@ -86,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "Enricher",
             dependencies: [
-                "EnricherAPI", "EnricherCore",
+                "EnricherAPI", "EnricherCore", "Enrichment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

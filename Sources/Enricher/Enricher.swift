@@ -8,7 +8,7 @@ struct Enricher: AsyncParsableCommand {
         commandName: "enricher",
         abstract: "Finds cover images for a media catalog's entities.",
         version: EnricherVersion.current,
-        subcommands: [Serve.self, ConfigCommand.self],
+        subcommands: [Serve.self, ConfigCommand.self, ImagesCommand.self],
         defaultSubcommand: Serve.self
     )
 }

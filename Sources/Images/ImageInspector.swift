@@ -3,8 +3,13 @@ import Crypto
 import Logging
 
 /// Decides whether downloaded bytes are a usable cover, cheapest checks first, and describes the image
-/// when they are. libvips work runs on a small pool of threads owned here, never on Swift's cooperative
-/// pool, and the pool's queue is bounded: past it, `inspect` refuses with `.unavailable`.
+/// when they are; makes the renditions of accepted covers (`process`). All libvips work runs on one
+/// small pool of threads owned here, never on Swift's cooperative pool. Callers beyond the pool's
+/// threads and queue wait their turn (suspended, holding no thread); past `maxWaiting` of them,
+/// `inspect` and `process` refuse with `.unavailable`.
+///
+/// libvips' operation cache is off (`cvips_init`: no operations, bytes or files kept), so memory stays
+/// flat however many images pass: what an image costs is freed when its call returns.
 public final class ImageInspector: Sendable {
     /// Images whose long side is at most this are spacers or tracking pixels, not small covers.
     static let tinySide = 16
@@ -13,23 +18,31 @@ public final class ImageInspector: Sendable {
 
     public let limits: ImageLimits
     private let placeholderSHA256s: Set<String>
-    private let executor: BlockingExecutor
-    private let logger: Logger
+    let executor: BlockingExecutor
+    let gate: AdmissionGate
+    let logger: Logger
 
     /// - Parameters:
     ///   - threads: images checked at once (libvips is CPU-bound: about one per core).
-    ///   - queueLimit: images allowed to wait for a thread before `inspect` answers `.unavailable`.
+    ///   - queueLimit: images queued for a thread, holding their bytes, beyond those being worked on.
+    ///   - maxWaiting: callers suspended while `threads + queueLimit` images are in; one more is
+    ///     refused with `.unavailable`.
     /// - Throws: `LibVipsError` when libvips cannot start (missing or broken installation).
     public init(
         limits: ImageLimits = ImageLimits(),
         threads: Int = 2,
         queueLimit: Int = 64,
+        maxWaiting: Int = 256,
         logger: Logger = Logger(label: "enricher.images")
     ) throws(LibVipsError) {
         try LibVips.start()
         self.limits = limits
         self.placeholderSHA256s = Set(limits.placeholderSHA256s.map { $0.lowercased() })
-        self.executor = BlockingExecutor(threads: threads, queueLimit: queueLimit, name: "images")
+        // The gate bounds the work inside to threads + queueLimit. The executor's own queue gets room for
+        // all of it: a thread that has just resumed its caller has not yet taken the next job, so for a
+        // moment every admitted job can be queued at once, and a tighter queue would refuse one.
+        self.executor = BlockingExecutor(threads: threads, queueLimit: threads + queueLimit, name: "images")
+        self.gate = AdmissionGate(capacity: threads + queueLimit, maxWaiting: maxWaiting)
         self.logger = logger
     }
 
@@ -37,24 +50,27 @@ public final class ImageInspector: Sendable {
     /// height, without decoding pixels), pixel count, short side, a full decode, and a single solid
     /// colour. The pixel cap comes before any pixel is decoded, so a decompression bomb costs a header read.
     public func inspect(_ bytes: [UInt8]) async throws(ImageRejection) -> InspectedImage {
-        let outcome: Result<InspectedImage, ImageRejection>
+        try await withImage(bytes, failing: "image rejected") { [self] format in self.check(bytes, format: format) }
+    }
+
+    /// The byte cap and the magic number, checked on the caller (cheap); then `work` on an executor
+    /// thread once the gate admits it. A refusal is logged as `failing` and thrown.
+    func withImage<T: Sendable>(
+        _ bytes: [UInt8], failing: String, _ work: @escaping @Sendable (ImageFormat) -> Result<T, ImageRejection>
+    ) async throws(ImageRejection) -> T {
+        let outcome: Result<T, ImageRejection>
         if bytes.count > limits.maxBytes {
             outcome = .failure(.tooLarge(bytes: bytes.count, limit: limits.maxBytes))
         } else if let format = ImageFormat(magicNumberOf: bytes) {
-            do {
-                outcome = try await executor.run { [self] in self.check(bytes, format: format) }
-            } catch {
-                logger.notice("image checks refused work", metadata: ["reason": "\(error)"])
-                outcome = .failure(.unavailable)
-            }
+            outcome = await admitted { work(format) }
         } else {
             outcome = .failure(.notAnImage(startingWith: bytes))
         }
         switch outcome {
-        case let .success(image):
-            return image
+        case let .success(value):
+            return value
         case let .failure(rejection):
-            logger.debug("image rejected", metadata: ["rejection": "\(rejection)", "bytes": "\(bytes.count)"])
+            logger.debug("\(failing)", metadata: ["rejection": "\(rejection)", "bytes": "\(bytes.count)"])
             throw rejection
         }
     }
@@ -62,6 +78,26 @@ public final class ImageInspector: Sendable {
     /// Lets queued checks finish, then stops the threads. Later `inspect` calls answer `.unavailable`.
     public func shutdown() {
         executor.shutdown()
+    }
+
+    /// Runs `work` on an executor thread once the gate admits it (perhaps after waiting): `.unavailable`
+    /// when too many callers already wait or the executor is shut down.
+    func admitted<T: Sendable>(
+        _ work: @escaping @Sendable () -> Result<T, ImageRejection>
+    ) async -> Result<T, ImageRejection> {
+        guard await gate.enter() else {
+            logger.notice("image work refused", metadata: ["reason": "\(gate.maxWaiting) callers already waiting"])
+            return .failure(.unavailable)
+        }
+        let outcome: Result<T, ImageRejection>
+        do {
+            outcome = try await executor.run(work)
+        } catch {
+            logger.notice("image work refused", metadata: ["reason": "\(error)"])
+            outcome = .failure(.unavailable)
+        }
+        await gate.leave()
+        return outcome
     }
 
     deinit {

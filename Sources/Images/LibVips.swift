@@ -57,14 +57,17 @@ enum LibVips {
     }
 
     static func encodeTestImage(
-        width: Int, height: Int, kind: Int32, format: ImageFormat
+        width: Int, height: Int, kind: Int32, seed: Int = 0, format: ImageFormat, quality: Int = 90,
+        orientation: Int = 1, variant: Int32 = 0
     ) -> Result<[UInt8], LibVipsError> {
         var output: UnsafeMutableRawPointer?
         var length = 0
         var error = ErrorText()
         let status = error.withBuffer { errorBuffer, errorLength in
-            cvips_encode_test_image(Int32(clamping: width), Int32(clamping: height), kind, format.cvipsCode,
-                                    &output, &length, errorBuffer, errorLength)
+            cvips_encode_test_image_variant(Int32(clamping: width), Int32(clamping: height), kind,
+                                            Int32(truncatingIfNeeded: seed), format.cvipsCode,
+                                            Int32(clamping: quality), Int32(clamping: orientation), variant,
+                                            &output, &length, errorBuffer, errorLength)
         }
         guard status == 0, let output else { return .failure(LibVipsError(message: error.text)) }
         defer { cvips_free(output) }
@@ -74,17 +77,17 @@ enum LibVips {
     /// Catches, in debug builds, libvips work run inside a Swift task, that is on the cooperative pool,
     /// instead of on an executor thread. (Thread names cannot tell: on Linux, Foundation's `Thread.name`
     /// set before `start()` does not reach the OS thread, which keeps its creator's name.)
-    private static func assertOnImageThread() {
+    static func assertOnImageThread() {
         assert(withUnsafeCurrentTask { $0 == nil }, "libvips called from a Swift task, not from an executor thread")
     }
 
-    private static func string(fromNulTerminated chars: [CChar]) -> String {
+    static func string(fromNulTerminated chars: [CChar]) -> String {
         let bytes = chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A buffer the shim copies libvips' error text into.
-    private struct ErrorText {
+    struct ErrorText {
         private var storage = [CChar](repeating: 0, count: 512)
 
         mutating func withBuffer<R>(_ body: (UnsafeMutablePointer<CChar>, Int) -> R) -> R {

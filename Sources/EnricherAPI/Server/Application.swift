@@ -1,4 +1,5 @@
 import EnricherCore
+import Enrichment
 import FlyingFox
 import FlyingSocks
 import Foundation
@@ -71,7 +72,7 @@ public final class Application: Service, Sendable {
                          maxBodyBytes: configuration.http.maxBodyBytes).register(in: &router)
         ProviderRoutes(registry: enrichment.registry, settings: enrichment.settings, chains: enrichment.chains,
                        selection: configuration.images.selection, outbound: configuration.outbound).register(in: &router)
-        ImageRoutes(images: enrichment.images).register(in: &router)
+        ImageRoutes(covers: enrichment.covers).register(in: &router)
         let handler = APIHandler(router: router, authenticator: Authenticator(keys: configuration.apiKeys), logger: logger, inFlight: inFlight)
 
         gate = ConnectionGate(limit: configuration.http.maxConnections)
@@ -101,7 +102,12 @@ public final class Application: Service, Sendable {
     /// Serves until cancelled or a graceful shutdown is triggered, then lets in-flight requests finish
     /// within `ENRICHER_SHUTDOWN_GRACE_SECONDS` and closes the database pool.
     public func run() async throws {
-        let working = Task { [enrichment] in await enrichment.worker.run() }
+        let working = Task { [enrichment] in
+            await withDiscardingTaskGroup { group in
+                group.addTask { await enrichment.worker.run() }
+                group.addTask { await enrichment.housekeeping.run() }
+            }
+        }
         workerTask.withLock { $0 = working }
         let serving = Task { try await server.run() }
         serverTask.withLock { $0 = serving }
@@ -135,6 +141,7 @@ public final class Application: Service, Sendable {
     public func stop() async {
         stopRequested.set()
         // Workers give their work in hand back to the queue; the next start takes it at once.
+        // Housekeeping stops between covers.
         workerTask.withLock { $0 }?.cancel()
         let grace = configuration.http.shutdownGrace
         logger.info("shutting down", metadata: ["graceSeconds": "\(grace.components.seconds)", "openConnections": "\(gate.openConnections)"])
@@ -164,6 +171,9 @@ public final class Application: Service, Sendable {
         default: throw StartupError.server("the server is not listening on an IP address")
         }
     }
+
+    /// The housekeeping of stored covers (what runs every `ENRICHER_IMAGE_GC_INTERVAL_SECONDS`).
+    public var coverHousekeeping: CoverHousekeeping { enrichment.housekeeping }
 
     /// Client connections open right now.
     public var openConnections: Int { gate.openConnections }

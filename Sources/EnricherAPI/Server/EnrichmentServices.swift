@@ -15,9 +15,11 @@ struct EnrichmentServices: Sendable {
     let registry: ProviderRegistry
     let chains: ProviderChains
     let jobs: JobStore
-    let images: ImageStore
+    let covers: CoverStore
+    let library: CoverLibrary
     let signal: WorkSignal
     let worker: EnrichmentWorker
+    let housekeeping: CoverHousekeeping
 
     /// Checks what the configuration reader cannot: provider names, chains, address ranges.
     static func validate(_ configuration: Configuration) throws(ConfigurationError) {
@@ -28,6 +30,16 @@ struct EnrichmentServices: Sendable {
 
     static func chains(_ configuration: Configuration) throws(ConfigurationError) -> ProviderChains {
         try ProviderChains(configuration.providers.chains, serves: \.mediaTypes)
+    }
+
+    /// The renditions, format and background as configured.
+    static func renditionSettings(_ rules: Configuration.ImageRules) -> RenditionSettings {
+        RenditionSettings(
+            renditions: rules.renditions.map { RenditionSpec(name: $0.name, longSide: $0.longSide) },
+            format: OutputFormat(rawValue: rules.format) ?? .jpeg,
+            quality: rules.quality,
+            background: RGB(hex: rules.background) ?? RGB(hex: "ffffff")!
+        )
     }
 
     static func addressPolicy(_ configuration: Configuration) throws(ConfigurationError) -> AddressPolicy {
@@ -59,19 +71,22 @@ struct EnrichmentServices: Sendable {
         inspector = try ImageInspector(
             limits: ImageLimits(maxBytes: rules.maxBytes, maxPixels: rules.maxPixels, minShortSide: rules.minShortSide,
                                 placeholderSHA256s: rules.placeholderSHA256s),
-            threads: rules.threads, queueLimit: configuration.jobs.workers * 4 + 64, logger: logger)
+            threads: rules.threads, queueLimit: rules.queueLimit, maxWaiting: 4 * rules.queueLimit, logger: logger)
         settings = ProviderSettings(configuration.providers)
         registry = ProviderRegistry(settings: settings, fetcher: client, logger: logger,
                                     disabled: Set(configuration.providers.disabled.compactMap(ProviderID.init(rawValue:))))
         chains = try Self.chains(configuration)
         jobs = JobStore(database: database)
-        images = ImageStore(database: database)
+        covers = CoverStore(database: database)
+        library = CoverLibrary(store: covers, images: inspector, settings: Self.renditionSettings(rules),
+                               duplicateDistance: rules.duplicateDistance)
         signal = WorkSignal()
         let entities = EntityRepository(database: database)
+        housekeeping = CoverHousekeeping(store: covers, entities: entities, interval: rules.gcInterval, grace: rules.gcGrace, logger: logger)
         let engine = EnrichmentEngine(
             providers: registry, chains: chains,
             downloader: CandidateDownloader(fetcher: client, inspector: inspector, maxBytes: rules.maxBytes, timeout: outbound.imageTimeout),
-            images: images, entities: entities, selection: rules.selection == .best ? .best : .first, logger: logger)
+            library: library, entities: entities, selection: rules.selection == .best ? .best : .first, logger: logger)
         let jobSettings = configuration.jobs
         worker = EnrichmentWorker(
             configuration: .init(workers: jobSettings.workers, lease: jobSettings.lease, poll: jobSettings.poll,
@@ -81,7 +96,7 @@ struct EnrichmentServices: Sendable {
 
     func ensureIndexes() async throws {
         try await jobs.ensureIndexes()
-        try await images.ensureIndexes()
+        try await covers.ensureIndexes()
     }
 
     /// Stops the transfer and image threads (after the workers have stopped).

@@ -22,7 +22,29 @@ public struct ImageLookup: Sendable, Codable, Equatable {
     }
 }
 
-/// The cover Enricher stored for an entity.
+/// One picture a catalog UI can show: the normalized original or a rendition.
+public struct CoverRendition: Sendable, Codable, Equatable {
+    /// `original` or a configured rendition name (`thumb`, `display`...).
+    public var name: String
+    /// Where the service serves it: `/v1/images/{id}/{name}`.
+    public var url: String
+    public var contentType: String
+    public var width: Int
+    public var height: Int
+    public var bytes: Int
+
+    public init(name: String, url: String, contentType: String, width: Int, height: Int, bytes: Int) {
+        self.name = name
+        self.url = url
+        self.contentType = contentType
+        self.width = width
+        self.height = height
+        self.bytes = bytes
+    }
+}
+
+/// The cover Enricher stored for an entity. `contentType`, `width`, `height` and `bytes` describe the
+/// normalized original; `sha256` is the hash of the image as downloaded (and the `id`).
 public struct CoverImage: Sendable, Codable, Equatable {
     public var id: String
     public var sha256: String
@@ -33,8 +55,11 @@ public struct CoverImage: Sendable, Codable, Equatable {
     public var provider: String
     public var sourceUrl: String
     public var createdAt: Date
+    /// Every picture stored for it, the original first.
+    public var renditions: [CoverRendition]
 
-    public init(id: String, sha256: String, contentType: String, width: Int, height: Int, bytes: Int, provider: String, sourceUrl: String, createdAt: Date) {
+    public init(id: String, sha256: String, contentType: String, width: Int, height: Int, bytes: Int, provider: String,
+                sourceUrl: String, createdAt: Date, renditions: [CoverRendition] = []) {
         self.id = id
         self.sha256 = sha256
         self.contentType = contentType
@@ -44,5 +69,25 @@ public struct CoverImage: Sendable, Codable, Equatable {
         self.provider = provider
         self.sourceUrl = sourceUrl
         self.createdAt = createdAt
+        self.renditions = renditions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, sha256, contentType, width, height, bytes, provider, sourceUrl, createdAt, renditions
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        sha256 = try container.decode(String.self, forKey: .sha256)
+        contentType = try container.decode(String.self, forKey: .contentType)
+        width = try container.decode(Int.self, forKey: .width)
+        height = try container.decode(Int.self, forKey: .height)
+        bytes = try container.decode(Int.self, forKey: .bytes)
+        provider = try container.decode(String.self, forKey: .provider)
+        sourceUrl = try container.decode(String.self, forKey: .sourceUrl)
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        // Covers stored before renditions existed have none listed; `enricher images reconcile` adds them.
+        renditions = try container.decodeIfPresent([CoverRendition].self, forKey: .renditions) ?? []
     }
 }

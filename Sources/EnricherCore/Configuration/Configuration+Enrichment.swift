@@ -38,6 +38,17 @@ extension Configuration {
         /// Threads checking images at once.
         public var threads: Int
         public var selection: Selection
+        /// Rendition names and long sides, in order.
+        public var renditions: [(name: String, longSide: Int)]
+        /// `jpeg` or `webp`.
+        public var format: String
+        public var quality: Int
+        /// Six hex digits.
+        public var background: String
+        public var queueLimit: Int
+        public var duplicateDistance: Int
+        public var gcInterval: Duration
+        public var gcGrace: Duration
 
         init(_ reader: ConfigurationReader) throws(ConfigurationError) {
             maxBytes = try reader.integer(.imageMaxBytes, in: 1024...(1 << 30))
@@ -59,6 +70,32 @@ extension Configuration {
                 throw .invalid(key: ConfigurationKey.imageSelection.name, reason: "must be first or best")
             }
             self.selection = value
+            var renditions: [(name: String, longSide: Int)] = []
+            for item in reader.list(.renditions) {
+                let parts = item.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, let side = Int(parts[1]), (16...10_000).contains(side),
+                      parts[0].range(of: #"^[a-z0-9_-]{1,32}$"#, options: .regularExpression) != nil else {
+                    throw .invalid(key: ConfigurationKey.renditions.name, reason: "'\(item)' is not name:pixels (a lowercase name, 16 to 10000 pixels)")
+                }
+                guard parts[0] != "original", !renditions.contains(where: { $0.name == parts[0] }) else {
+                    throw .invalid(key: ConfigurationKey.renditions.name, reason: "'\(parts[0])' is used twice or is the reserved name original")
+                }
+                renditions.append((parts[0], side))
+            }
+            self.renditions = renditions
+            format = try reader.string(.renditionFormat).lowercased()
+            guard ["jpeg", "webp"].contains(format) else {
+                throw .invalid(key: ConfigurationKey.renditionFormat.name, reason: "must be jpeg or webp")
+            }
+            quality = try reader.integer(.renditionQuality, in: 1...100)
+            background = try reader.string(.renditionBackground).lowercased().replacingOccurrences(of: "#", with: "")
+            guard background.utf8.count == 6, background.allSatisfy(\.isHexDigit) else {
+                throw .invalid(key: ConfigurationKey.renditionBackground.name, reason: "must be six hex digits, like ffffff")
+            }
+            queueLimit = try reader.integer(.imageQueueLimit, in: 1...100_000)
+            duplicateDistance = try reader.integer(.duplicateDistance, in: 0...16)
+            gcInterval = .seconds(try reader.integer(.imageGCInterval, in: 1...604_800))
+            gcGrace = .seconds(3600 * (try reader.integer(.imageGCGrace, in: 0...8760)))
         }
     }
 

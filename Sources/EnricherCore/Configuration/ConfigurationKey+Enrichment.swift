@@ -34,8 +34,27 @@ extension ConfigurationKey {
     public static let imageSelection = ConfigurationKey("ENRICHER_IMAGE_SELECTION", "first",
         "first: the first candidate in chain order that passes the checks wins; best: every provider of the chain is asked and the largest valid image wins.")
 
+    public static let renditions = ConfigurationKey("ENRICHER_RENDITIONS", "thumb:300,display:1200",
+        "Renditions made of every cover, as name:long-side-in-pixels pairs; never upscaled. The normalized original is always kept too.")
+    public static let renditionFormat = ConfigurationKey("ENRICHER_RENDITION_FORMAT", "jpeg",
+        "Format of the normalized original and the renditions: jpeg or webp.")
+    public static let renditionQuality = ConfigurationKey("ENRICHER_RENDITION_QUALITY", "82",
+        "Encoder quality of the stored pictures (1 to 100).")
+    public static let renditionBackground = ConfigurationKey("ENRICHER_RENDITION_BACKGROUND", "ffffff",
+        "Colour (hex RGB) transparent areas are flattened onto for JPEG output.")
+    public static let imageQueueLimit = ConfigurationKey("ENRICHER_IMAGE_QUEUE_LIMIT", "256",
+        "Images that may wait for a libvips thread; further callers wait their turn, and past twice this they are refused.")
+    public static let duplicateDistance = ConfigurationKey("ENRICHER_IMAGE_DUPLICATE_DISTANCE", "4",
+        "Largest perceptual-hash (dHash) distance at which a new cover of the same shape counts as one already stored (0: identical hash only).")
+    public static let imageGCInterval = ConfigurationKey("ENRICHER_IMAGE_GC_INTERVAL_SECONDS", "3600",
+        "How often stored covers that no entity uses any more are looked for.")
+    public static let imageGCGrace = ConfigurationKey("ENRICHER_IMAGE_GC_GRACE_HOURS", "24",
+        "How long an unused stored cover is kept before housekeeping deletes it.")
+
     public static let images: [ConfigurationKey] = [
         imageMaxBytes, imageMaxPixels, imageMinShortSide, imagePlaceholders, imageThreads, imageSelection,
+        renditions, renditionFormat, renditionQuality, renditionBackground, imageQueueLimit, duplicateDistance,
+        imageGCInterval, imageGCGrace,
     ]
 
     public static let jobMaxEntities = ConfigurationKey("ENRICHER_JOB_MAX_ENTITIES", "1000",

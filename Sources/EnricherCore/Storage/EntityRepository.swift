@@ -16,6 +16,7 @@ public struct EntityRepository: Sendable {
     public func ensureIndexes() async throws {
         try await collection.createIndexes([
             .init(name: "status_id", keys: ["status": 1, "_id": 1]),
+            .init(name: "coverImage_id", keys: ["coverImage.id": 1]),
         ])
     }
 
@@ -185,6 +186,11 @@ extension EntityRepository {
             "status": .string(status.rawValue),
         ]
         _ = try await collection.updateOne(["_id": .string(Self.documentID(key))], ["$set": .document(set)])
+    }
+
+    /// Whether any entity shows the stored cover `id`.
+    public func usesCover(_ id: String) async throws -> Bool {
+        try await collection.findOne(["coverImage.id": .string(id)], projection: ["_id": 1]) != nil
     }
 
     /// The entities among `keys` that exist, by key.

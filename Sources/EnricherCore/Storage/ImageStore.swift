@@ -2,22 +2,21 @@ import BSON
 import Foundation
 import MongoDB
 
-/// A stored image's description, as GridFS's files collection holds it.
-public struct StoredImage: Sendable, Equatable {
-    /// The SHA-256 of the bytes, lowercase hex: the same picture is stored once.
+/// A stored file's description, as GridFS's files collection holds it.
+public struct StoredBlob: Sendable, Equatable {
     public var id: String
     public var contentType: String
-    public var width: Int
-    public var height: Int
     public var bytes: Int
+    /// SHA-256 of the bytes, lowercase hex: the strong ETag.
+    public var sha256: String
+    public var chunkCount: Int
     public var uploadDate: Date
 
-    /// A strong ETag: the content hash.
-    public var etag: String { "\"\(id)\"" }
+    public var etag: String { "\"\(sha256)\"" }
 }
 
-/// Images in MongoDB's GridFS layout (bucket `images`: `images.files` and `images.chunks`), keyed by
-/// content hash, so any GridFS tool can read them and an image shared by many entities is stored once.
+/// Image files in MongoDB's GridFS layout (bucket `images`: `images.files` and `images.chunks`), so any
+/// GridFS tool can read them.
 ///
 /// Chunks are written before the files document: a files document exists only for a complete upload,
 /// and an upload interrupted by a crash is simply written again (chunk ids are deterministic).
@@ -38,14 +37,14 @@ public struct ImageStore: Sendable {
         try await files.createIndexes([.init(name: "filename_1_uploadDate_1", keys: ["filename": 1, "uploadDate": 1])])
     }
 
-    /// Stores `bytes` under their hash unless already there. Returns the stored description and whether it is new.
-    public func store(_ bytes: [UInt8], sha256: String, contentType: String, width: Int, height: Int, now: Date = Date()) async throws -> (image: StoredImage, created: Bool) {
-        if let existing = try await metadata(sha256) { return (existing, false) }
+    /// Stores `bytes` as file `id` unless it is already there.
+    public func put(_ id: String, bytes: [UInt8], contentType: String, sha256: String, now: Date = Date()) async throws {
+        if try await blob(id) != nil { return }
         let starts = bytes.isEmpty ? [0] : Array(stride(from: 0, to: bytes.count, by: Self.chunkSize))
         let models: [MongoCollection.WriteModel] = starts.enumerated().map { index, start in
             .insertOne([
-                "_id": .string("\(sha256)/\(index)"),
-                "files_id": .string(sha256),
+                "_id": .string("\(id)#\(index)"),
+                "files_id": .string(id),
                 "n": .int32(Int32(index)),
                 "data": .binary(subtype: 0, data: Array(bytes[start..<min(start + Self.chunkSize, bytes.count)])),
             ])
@@ -54,52 +53,60 @@ public struct ImageStore: Sendable {
         if let failure = written.writeErrors.values.first(where: { if case .duplicateKey = $0 { false } else { true } }) {
             throw failure
         }
-        let image = StoredImage(id: sha256, contentType: contentType, width: width, height: height, bytes: bytes.count, uploadDate: now)
         do {
             try await files.insertOne([
-                "_id": .string(sha256),
+                "_id": .string(id),
                 "length": .int64(Int64(bytes.count)),
                 "chunkSize": .int32(Int32(Self.chunkSize)),
                 "uploadDate": .date(now),
-                "filename": .string(sha256),
-                "metadata": ["contentType": .string(contentType), "width": .int64(Int64(width)), "height": .int64(Int64(height))],
+                "filename": .string(id),
+                "metadata": ["contentType": .string(contentType), "sha256": .string(sha256)],
             ])
         } catch MongoError.duplicateKey {
-            // Another worker stored the same picture first: same bytes, same id.
-            return (try await metadata(sha256) ?? image, false)
+            // Another worker stored the same file first: same id, same bytes.
         }
-        return (image, true)
     }
 
-    /// The description of a stored image, or nil.
-    public func metadata(_ id: String) async throws -> StoredImage? {
+    /// The description of a stored file, or nil.
+    public func blob(_ id: String) async throws -> StoredBlob? {
         guard let document = try await files.findOne(["_id": .string(id)]) else { return nil }
         let metadata = document["metadata"]?.documentValue ?? [:]
-        return StoredImage(
+        let length = Int(document["length"]?.int64Value ?? 0)
+        let chunkSize = max(1, Int(document["chunkSize"]?.int64Value ?? Int64(Self.chunkSize)))
+        return StoredBlob(
             id: id,
             contentType: metadata["contentType"]?.stringValue ?? "application/octet-stream",
-            width: Int(metadata["width"]?.int64Value ?? 0),
-            height: Int(metadata["height"]?.int64Value ?? 0),
-            bytes: Int(document["length"]?.int64Value ?? 0),
+            bytes: length,
+            sha256: metadata["sha256"]?.stringValue ?? id,
+            chunkCount: length == 0 ? 0 : (length + chunkSize - 1) / chunkSize,
             uploadDate: document["uploadDate"]?.dateValue ?? Date(timeIntervalSince1970: 0)
         )
     }
 
-    /// The stored bytes, checked complete against the files document; nil when there is no such image.
-    public func read(_ id: String) async throws -> [UInt8]? {
-        guard let image = try await metadata(id) else { return nil }
-        let documents = try await chunks.find(["files_id": .string(id)], options: .init(sort: ["n": 1]))
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(image.bytes)
-        for (expected, document) in documents.enumerated() {
-            guard Int(document["n"]?.int64Value ?? -1) == expected, let data = document["data"]?.binaryValue else {
-                throw StorageError.corruptDocument(id: id, reason: "GridFS chunk \(expected) is missing or malformed")
-            }
-            bytes.append(contentsOf: data)
+    /// Chunk `n` of a file: what a streamed response reads one at a time.
+    public func chunk(_ blob: StoredBlob, _ n: Int) async throws -> [UInt8] {
+        guard let document = try await chunks.findOne(["files_id": .string(blob.id), "n": .int32(Int32(n))]),
+              let data = document["data"]?.binaryValue else {
+            throw StorageError.corruptDocument(id: blob.id, reason: "GridFS chunk \(n) is missing")
         }
-        guard bytes.count == image.bytes else {
-            throw StorageError.corruptDocument(id: id, reason: "GridFS chunks hold \(bytes.count) bytes, the file says \(image.bytes)")
+        return data
+    }
+
+    /// The whole file, checked complete; nil when there is no such file.
+    public func read(_ id: String) async throws -> [UInt8]? {
+        guard let blob = try await blob(id) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(blob.bytes)
+        for n in 0..<blob.chunkCount { bytes += try await chunk(blob, n) }
+        guard bytes.count == blob.bytes else {
+            throw StorageError.corruptDocument(id: id, reason: "GridFS chunks hold \(bytes.count) bytes, the file says \(blob.bytes)")
         }
         return bytes
+    }
+
+    /// Deletes a file: its description first (so it is never served half gone), then its chunks.
+    public func delete(_ id: String) async throws {
+        _ = try await files.deleteOne(["_id": .string(id)])
+        _ = try await chunks.deleteMany(["files_id": .string(id)])
     }
 }

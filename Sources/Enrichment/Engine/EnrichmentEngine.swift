@@ -16,17 +16,17 @@ public struct EnrichmentEngine: Sendable {
     let providers: ProviderRegistry
     let chains: ProviderChains
     let downloader: CandidateDownloader
-    let images: ImageStore
+    let library: CoverLibrary
     let entities: EntityRepository
     let selection: Selection
     let logger: Logger
 
     public init(providers: ProviderRegistry, chains: ProviderChains,
-                downloader: CandidateDownloader, images: ImageStore, entities: EntityRepository, selection: Selection, logger: Logger) {
+                downloader: CandidateDownloader, library: CoverLibrary, entities: EntityRepository, selection: Selection, logger: Logger) {
         self.providers = providers
         self.chains = chains
         self.downloader = downloader
-        self.images = images
+        self.library = library
         self.entities = entities
         self.selection = selection
         self.logger = logger
@@ -123,16 +123,20 @@ public struct EnrichmentEngine: Sendable {
             ])
             return .found(existing)
         }
-        let image = accepted.image
-        let stored = try await images.store(accepted.bytes, sha256: image.sha256, contentType: image.contentType,
-                                            width: image.width, height: image.height, now: now)
-        let cover = CoverImage(
-            id: stored.image.id, sha256: image.sha256, contentType: image.contentType, width: image.width, height: image.height,
-            bytes: image.bytes, provider: accepted.provider?.rawValue ?? Self.ownImageSource, sourceUrl: accepted.url, createdAt: now
-        )
+        let stored: (cover: StoredCover, created: Bool)
+        do {
+            stored = try await library.publish(accepted.bytes, sha256: accepted.image.sha256, now: now)
+        } catch let failure as CoverLibrary.ProcessingFailure {
+            let reason = "\(accepted.provider?.rawValue ?? Self.ownImageSource): \(failure)"
+            try await entities.recordLookup(entity.key, coverImage: entity.coverImage,
+                                            imageLookup: ImageLookup(lookupAttemptedAt: now, failureReason: reason, permanentFailure: false))
+            return .failed(reason: reason)
+        }
+        let cover = CoverImage(stored.cover, provider: accepted.provider?.rawValue ?? Self.ownImageSource, sourceUrl: accepted.url, createdAt: now)
         try await entities.recordLookup(entity.key, coverImage: cover, imageLookup: lookup)
         logger.info("cover stored", metadata: [
             "provider": "\(cover.provider)", "size": "\(cover.width)x\(cover.height)", "bytes": "\(cover.bytes)", "new": "\(stored.created)",
+            "cover": "\(cover.id)",
         ])
         return .found(cover)
     }

@@ -47,6 +47,16 @@ extension TestService {
         return (item, try await entity(mediaType, id))
     }
 
+    /// Stored covers (one per picture, whatever number of entities show it).
+    func storedCovers() async throws -> Int {
+        try await database.collection(CoverStore.collectionName).countDocuments()
+    }
+
+    /// The normalized original of a stored cover, as GridFS holds it.
+    func storedOriginal(_ id: String) async throws -> Data? {
+        try await CoverStore(database: database).blobs.read(StoredCover.fileID(cover: id, name: StoredCover.originalName)).map { Data($0) }
+    }
+
     /// Documents in the GridFS bucket the covers are stored in (`images.files`, `images.chunks`).
     func storedImageDocuments() async throws -> (files: Int, chunks: Int) {
         (try await database.collection("images.files").countDocuments(), try await database.collection("images.chunks").countDocuments())

@@ -20,18 +20,21 @@ struct OutcomeRuleTests {
                 let coverImage = try #require(entity["coverImage"] as? [String: Any])
                 #expect(coverImage["provider"] as? String == "imageUrl")
                 #expect(coverImage["width"] as? Int == 500)
-                #expect(coverImage["contentType"] as? String == "image/png")
+                // Stored normalized: as JPEG (the configured format), same size.
+                #expect(coverImage["contentType"] as? String == "image/jpeg")
                 #expect(entity["status"] as? String == "found")
                 let lookup = try #require(entity["imageLookup"] as? [String: Any])
                 #expect(lookup["failureReason"] is NSNull)
                 // Only the image itself was fetched: no provider API call.
                 let apiCalls = world.fakes.values.flatMap(\.requests).filter { !$0.path.hasPrefix("/img/") }
                 #expect(apiCalls.isEmpty, "\(apiCalls.map(\.path))")
-                // The stored cover is byte for byte what was downloaded.
-                let served = try await service.client.send("GET", "/v1/images/\(coverImage["id"] as! String)", auth: .none)
+                // The cover is keyed by what was downloaded, and served byte for byte as stored.
+                let id = try #require(coverImage["id"] as? String)
+                #expect(id == sha256Hex(Data(cover)))
+                let served = try await service.client.send("GET", "/v1/images/\(id)", auth: .none)
                 #expect(served.status == 200)
-                #expect(served.body == Data(cover))
-                #expect(served.header("Content-Type") == "image/png")
+                #expect(served.body == (try await service.storedOriginal(id)))
+                #expect(served.header("Content-Type") == "image/jpeg")
             }
         }
     }
@@ -243,7 +246,7 @@ struct OutcomeRuleTests {
                 #expect(kept["sha256"] as? String == large["sha256"] as? String, "\(kept) vs \(large)")
                 #expect(kept["width"] as? Int == 800 && kept["height"] as? Int == 1200, "\(kept)")
                 #expect(EntityView(secondEntity).status == "found")
-                #expect(try await service.storedImageDocuments().files == 1, "the smaller image was stored")
+                #expect(try await service.storedCovers() == 1, "the smaller image was not stored")
             }
         }
     }
@@ -286,7 +289,7 @@ struct OutcomeRuleTests {
                     #expect(world[kind].requests.contains { $0.service == .images || $0.service == .openLibraryCovers },
                             "\(kind) served no image: \(world[kind].requests.map(\.path))")
                 }
-                #expect(try await service.storedImageDocuments().files == 1)
+                #expect(try await service.storedCovers() == 1)
             }
         }
     }
