@@ -57,6 +57,11 @@ let package = Package(
         ),
         // `scripts/bench images`: renditions per second and peak memory over generated covers.
         .executableTarget(name: "ImageBench", dependencies: ["Images"]),
+        // Rate limiter (GCRA), daily quota, circuit breaker and retry backoff: value types on a clock
+        // passed in. Groundwork for the scheduling issue; the service does not use them yet.
+        .target(name: "Resilience"),
+        // Cron calendar and the scan's batch allocation. Groundwork for the scheduling issue.
+        .target(name: "Scheduling"),
         // The catalog's domain: entities, identifiers, configuration, storage.
         .target(
             name: "EnricherCore",
@@ -100,6 +105,8 @@ let package = Package(
             name: "OutboundTests",
             dependencies: ["Outbound", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox")]
         ),
+        .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "EnricherCore", "Outbound"]),
         .testTarget(
