@@ -58,7 +58,7 @@ let package = Package(
         // `scripts/bench images`: renditions per second and peak memory over generated covers.
         .executableTarget(name: "ImageBench", dependencies: ["Images"]),
         // Rate limiter (GCRA), daily quota, circuit breaker and retry backoff: value types on a clock
-        // passed in. Groundwork for the scheduling issue; the service does not use them yet.
+        // passed in; the enrichment module guards every provider with them.
         .target(name: "Resilience"),
         // Cron calendar and the scan's batch allocation. Groundwork for the scheduling issue.
         .target(name: "Scheduling"),
@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "Enrichment",
             dependencies: [
-                "EnricherCore", "Outbound", "Images", "MongoDB", "BSON",
+                "EnricherCore", "Outbound", "Images", "MongoDB", "BSON", "Resilience",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "EnricherAPI",
             dependencies: [
-                "EnricherCore", "Enrichment", "Outbound", "Images",
+                "EnricherCore", "Enrichment", "Outbound", "Images", "Resilience",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "Logging", package: "swift-log"),

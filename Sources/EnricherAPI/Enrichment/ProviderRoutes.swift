@@ -18,7 +18,37 @@ struct ProviderRoutes: Sendable {
     struct Limits: Encodable {
         var callTimeoutSeconds: Int64
         var maxResponseBytes: Int
+        /// As configured: "6 per 60 s".
+        var rate: String
+        var burst: Int
         var documentedRateLimit: String
+    }
+
+    /// The provider's resilience right now.
+    struct Health: Encodable {
+        /// closed, open or half-open.
+        var breaker: String
+        /// Failure rate over the breaker's window (0 to 1); null below its minimum number of calls.
+        var failureRate: Double?
+        var callsInWindow: Int
+        /// Seconds until an open breaker lets a probe through; null unless open.
+        var nextProbeInSeconds: Double?
+        /// Requests that could be made back to back now (fractional while a slot refills).
+        var tokensAvailable: Double
+        /// Seconds left of a pause a throttle answer asked for; null when not paused.
+        var pausedForSeconds: Double?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(breaker, forKey: .breaker)
+            try container.encode(failureRate, forKey: .failureRate)
+            try container.encode(callsInWindow, forKey: .callsInWindow)
+            try container.encode(nextProbeInSeconds, forKey: .nextProbeInSeconds)
+            try container.encode(tokensAvailable, forKey: .tokensAvailable)
+            try container.encode(pausedForSeconds, forKey: .pausedForSeconds)
+        }
+
+        enum CodingKeys: String, CodingKey { case breaker, failureRate, callsInWindow, nextProbeInSeconds, tokensAvailable, pausedForSeconds }
     }
 
     struct View: Encodable {
@@ -28,6 +58,7 @@ struct ProviderRoutes: Sendable {
         var mediaTypes: [MediaType]
         var baseUrls: [String]
         var limits: Limits
+        var health: Health?
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -37,9 +68,10 @@ struct ProviderRoutes: Sendable {
             try container.encode(mediaTypes, forKey: .mediaTypes)
             try container.encode(baseUrls, forKey: .baseUrls)
             try container.encode(limits, forKey: .limits)
+            try container.encode(health, forKey: .health)
         }
 
-        enum CodingKeys: String, CodingKey { case name, enabled, disabledReason, mediaTypes, baseUrls, limits }
+        enum CodingKeys: String, CodingKey { case name, enabled, disabledReason, mediaTypes, baseUrls, limits, health }
     }
 
     struct List: Encodable {
@@ -48,12 +80,29 @@ struct ProviderRoutes: Sendable {
         var selection: String
     }
 
+    static func seconds(_ duration: Duration) -> Double {
+        ((Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000).rounded() / 1000
+    }
+
     @Sendable func list(_ request: RouteRequest) async throws -> HTTPResponse {
-        let views = registry.status.map { status in
-            View(name: status.id.rawValue, enabled: status.enabled, disabledReason: status.reason, mediaTypes: status.mediaTypes,
-                 baseUrls: settings.baseURLs(status.id),
-                 limits: Limits(callTimeoutSeconds: outbound.providerTimeout.components.seconds,
-                                maxResponseBytes: outbound.maxAPIResponseBytes, documentedRateLimit: status.id.documentedRateLimit))
+        var views: [View] = []
+        for status in registry.status {
+            let guardian = registry.guards[status.id]
+            let rate = guardian?.settings.rate
+            var health: Health?
+            if status.enabled, let current = await guardian?.status() {
+                health = Health(
+                    breaker: current.breaker.state.rawValue, failureRate: current.breaker.failureRate,
+                    callsInWindow: current.breaker.callsInWindow, nextProbeInSeconds: current.nextProbeIn.map(Self.seconds),
+                    tokensAvailable: (current.tokensAvailable * 100).rounded() / 100, pausedForSeconds: current.pausedFor.map(Self.seconds))
+            }
+            views.append(View(
+                name: status.id.rawValue, enabled: status.enabled, disabledReason: status.reason, mediaTypes: status.mediaTypes,
+                baseUrls: settings.baseURLs(status.id),
+                limits: Limits(callTimeoutSeconds: outbound.providerTimeout.components.seconds, maxResponseBytes: outbound.maxAPIResponseBytes,
+                               rate: rate.map { "\($0.rate.count) per \($0.rate.period.components.seconds) s" } ?? "unlimited",
+                               burst: rate?.burst ?? 0, documentedRateLimit: status.id.documentedRateLimit),
+                health: health))
         }
         var chainViews: [String: [String]] = [:]
         for mediaType in MediaType.allCases {

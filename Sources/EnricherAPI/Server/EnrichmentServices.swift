@@ -5,6 +5,7 @@ import Images
 import Logging
 import MongoDB
 import Outbound
+import Resilience
 
 /// Everything that finds covers, built from the configuration: the guarded HTTP client, the image
 /// checks, the providers and their chains, the engine, the job queue and its workers.
@@ -30,6 +31,26 @@ struct EnrichmentServices: Sendable {
 
     static func chains(_ configuration: Configuration) throws(ConfigurationError) -> ProviderChains {
         try ProviderChains(configuration.providers.chains, serves: \.mediaTypes)
+    }
+
+    /// A rate limiter and circuit breaker per provider, as configured.
+    static func guards(_ configuration: Configuration) -> [ProviderID: ProviderGuard] {
+        let resilience = configuration.resilience
+        var guards: [ProviderID: ProviderGuard] = [:]
+        for id in ProviderID.allCases {
+            guard let rate = resilience.rates[id.rawValue] else { continue }
+            let settings = ProviderGuard.Settings(
+                rate: .init(rate: .init(rate.count, per: rate.period), burst: rate.burst),
+                breaker: .init(
+                    slidingWindowSize: resilience.breakerWindow, minimumCalls: resilience.breakerMinimumCalls,
+                    failureRateThreshold: resilience.breakerFailureRate, waitDuration: resilience.breakerWait,
+                    maxWaitDuration: resilience.breakerMaxWait, permittedCallsInHalfOpen: resilience.breakerProbes,
+                    probeTimeout: configuration.outbound.providerTimeout * 2),
+                retry: .init(maxAttempts: resilience.retryAttempts, base: resilience.retryBase, cap: resilience.retryCap),
+                defaultPause: configuration.jobs.throttleDefaultRetry)
+            guards[id] = ProviderGuard(id: id, settings: settings)
+        }
+        return guards
     }
 
     /// The renditions, format and background as configured.
@@ -74,7 +95,8 @@ struct EnrichmentServices: Sendable {
             threads: rules.threads, queueLimit: rules.queueLimit, maxWaiting: 4 * rules.queueLimit, logger: logger)
         settings = ProviderSettings(configuration.providers)
         registry = ProviderRegistry(settings: settings, fetcher: client, logger: logger,
-                                    disabled: Set(configuration.providers.disabled.compactMap(ProviderID.init(rawValue:))))
+                                    disabled: Set(configuration.providers.disabled.compactMap(ProviderID.init(rawValue:))),
+                                    guards: Self.guards(configuration), callBudget: outbound.providerTimeout)
         chains = try Self.chains(configuration)
         jobs = JobStore(database: database)
         covers = CoverStore(database: database)

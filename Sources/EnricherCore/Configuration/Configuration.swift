@@ -34,6 +34,7 @@ public struct Configuration: Sendable {
     public var images: ImageRules
     public var jobs: Jobs
     public var providers: Providers
+    public var resilience: Resilience
     public var apiKeys: [String]
     public var logLevel: String
     /// Each key's effective value as text, secrets redacted: what start-up logs and `GET /v1/config` show.
@@ -80,6 +81,7 @@ public struct Configuration: Sendable {
         images = try ImageRules(reader)
         jobs = try Jobs(reader)
         providers = try Providers(reader)
+        resilience = try Resilience(reader)
         apiKeys = try reader.optionalString(.apiKeys)?
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
         if let short = apiKeys.first(where: { $0.utf8.count < 16 }) {

@@ -76,7 +76,7 @@ public struct EnrichmentEngine: Sendable {
             try Task.checkCancellation()
             let candidates: [ImageCandidate]
             do {
-                candidates = try await provider.candidates(for: query, context: context)
+                candidates = try await providers.lookUp(id, provider, query: query, context: context)
             } catch {
                 report.add(id.rawValue, error)
                 logger.debug("provider answered", metadata: ["provider": "\(id.rawValue)", "answer": "\(error)"])
@@ -162,6 +162,7 @@ struct LookupReport {
         switch failure {
         case .notFound: break
         case .throttled(let wait): noteThrottle(wait)
+        case .circuitOpen(let wait): noteThrottle(wait)
         case .transient, .configuration: failed = true
         }
         answers.append("\(source): \(failure)")

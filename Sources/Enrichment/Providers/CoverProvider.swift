@@ -15,6 +15,16 @@ public enum ProviderID: String, Sendable, Codable, CaseIterable, Hashable, Compa
 
     public static func < (lhs: ProviderID, rhs: ProviderID) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// The statuses with which the provider's API says "slow down" (../shared/providers/README.md).
+    public var throttleStatuses: Set<Int> {
+        switch self {
+        case .openLibrary: [403, 429]
+        case .giantBomb: [420, 429]
+        case .musicBrainz: [503, 429]
+        case .googleBooks, .upcItemDB, .tmdb, .igdb: [429]
+        }
+    }
+
     /// The media types the provider can serve.
     public var mediaTypes: Set<MediaType> {
         switch self {
@@ -82,6 +92,8 @@ public enum ProviderFailure: Error, Sendable, Equatable, CustomStringConvertible
     case transient(String)
     /// Bad or missing credentials, or a configuration the provider refuses: will not work until fixed.
     case configuration(String)
+    /// The provider's circuit breaker is open after repeated failures: it is skipped until a probe is due.
+    case circuitOpen(retryAfter: Duration)
 
     public var description: String {
         switch self {
@@ -90,6 +102,7 @@ public enum ProviderFailure: Error, Sendable, Equatable, CustomStringConvertible
             if let retryAfter { "throttled (retry after \(retryAfter.components.seconds) s)" } else { "throttled" }
         case .transient(let detail): detail
         case .configuration(let detail): "configuration: \(detail)"
+        case .circuitOpen(let wait): "skipped: failing repeatedly, next try in \(max(1, wait.components.seconds)) s"
         }
     }
 }
@@ -108,4 +121,7 @@ public protocol CoverProvider: Sendable {
 extension CoverProvider {
     /// The media types this provider can serve.
     public var mediaTypes: Set<MediaType> { id.mediaTypes }
+
+    /// Its image hosts say "slow down" as its API does.
+    public var imageThrottleStatuses: Set<Int> { id.throttleStatuses }
 }

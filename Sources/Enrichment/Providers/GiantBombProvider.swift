@@ -7,7 +7,6 @@ import Outbound
 /// the HTTP client sends the configured one.
 public struct GiantBombProvider: CoverProvider {
     public let id = ProviderID.giantBomb
-    public let imageThrottleStatuses: Set<Int> = [420, 429]
     static let maxGames = 3
 
     private let baseURL: String
@@ -19,7 +18,7 @@ public struct GiantBombProvider: CoverProvider {
         baseURL = settings.giantBombURL
         apiKey = Secret(settings.giantBombAPIKey)
         // 420 "Enhance Your Calm" is GiantBomb's burst blocking.
-        http = ProviderHTTP(service: "GiantBomb", fetcher: fetcher, throttleStatuses: [420, 429])
+        http = ProviderHTTP(service: "GiantBomb", fetcher: fetcher, throttleStatuses: ProviderID.giantBomb.throttleStatuses)
         self.logger = logger.tagged(.giantBomb)
     }
 

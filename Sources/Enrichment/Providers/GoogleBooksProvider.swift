@@ -6,7 +6,6 @@ import Outbound
 /// Google Books volumes search by ISBN (or title and author). Needs an API key.
 public struct GoogleBooksProvider: CoverProvider {
     public let id = ProviderID.googleBooks
-    public let imageThrottleStatuses: Set<Int> = [429]
 
     private let baseURL: String
     private let apiKey: Secret
@@ -16,7 +15,7 @@ public struct GoogleBooksProvider: CoverProvider {
     public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger) {
         baseURL = settings.googleBooksURL
         apiKey = Secret(settings.googleBooksAPIKey)
-        http = ProviderHTTP(service: "Google Books", fetcher: fetcher, throttleStatuses: [429])
+        http = ProviderHTTP(service: "Google Books", fetcher: fetcher, throttleStatuses: ProviderID.googleBooks.throttleStatuses)
         self.logger = logger.tagged(.googleBooks)
     }
 

@@ -6,7 +6,6 @@ import Outbound
 /// IGDB game search by name, authenticated with a Twitch app token (see `TwitchTokenSource`).
 public struct IGDBProvider: CoverProvider {
     public let id = ProviderID.igdb
-    public let imageThrottleStatuses: Set<Int> = [429]
     static let maxGames = 3
 
     private let baseURL: String
@@ -19,7 +18,7 @@ public struct IGDBProvider: CoverProvider {
         baseURL = settings.igdbURL
         clientID = settings.igdbClientID ?? ""
         tokens = TwitchTokenSource(settings: settings, fetcher: fetcher)
-        http = ProviderHTTP(service: "IGDB", fetcher: fetcher, throttleStatuses: [429])
+        http = ProviderHTTP(service: "IGDB", fetcher: fetcher, throttleStatuses: ProviderID.igdb.throttleStatuses)
         self.logger = logger.tagged(.igdb)
     }
 

@@ -9,7 +9,6 @@ import Outbound
 public struct MusicBrainzProvider: CoverProvider {
     public let id = ProviderID.musicBrainz
     /// Cover Art Archive images are served by archive.org, which answers 503 (or 429) to "slow down".
-    public let imageThrottleStatuses: Set<Int> = [503, 429]
     static let maxReleases = 3
 
     private let baseURL: String
@@ -26,10 +25,10 @@ public struct MusicBrainzProvider: CoverProvider {
         maxThumbnail = settings.coverArtMaxThumbnail
         // MusicBrainz: 503 when over 1 req/s. A search's 404 is a wrong base URL; a release
         // lookup's 404 is a release that is gone.
-        search = ProviderHTTP(service: "MusicBrainz", fetcher: fetcher, throttleStatuses: [503, 429])
-        release = ProviderHTTP(service: "MusicBrainz", fetcher: fetcher, throttleStatuses: [503, 429], notFoundStatuses: [404])
+        search = ProviderHTTP(service: "MusicBrainz", fetcher: fetcher, throttleStatuses: ProviderID.musicBrainz.throttleStatuses)
+        release = ProviderHTTP(service: "MusicBrainz", fetcher: fetcher, throttleStatuses: ProviderID.musicBrainz.throttleStatuses, notFoundStatuses: [404])
         // Cover Art Archive: 404 = no art, a normal answer.
-        archive = ProviderHTTP(service: "Cover Art Archive", fetcher: fetcher, throttleStatuses: [503, 429], notFoundStatuses: [404])
+        archive = ProviderHTTP(service: "Cover Art Archive", fetcher: fetcher, throttleStatuses: ProviderID.musicBrainz.throttleStatuses, notFoundStatuses: [404])
         self.logger = logger.tagged(.musicBrainz)
     }
 

@@ -8,7 +8,6 @@ import Outbound
 public struct OpenLibraryProvider: CoverProvider {
     public let id = ProviderID.openLibrary
     /// Covers by ISBN answer 403 after 100 requests per 5 minutes per IP.
-    public let imageThrottleStatuses: Set<Int> = [403, 429]
 
     private let baseURL: String
     private let coversURL: String
@@ -18,7 +17,7 @@ public struct OpenLibraryProvider: CoverProvider {
     public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger) {
         baseURL = settings.openLibraryURL
         coversURL = settings.openLibraryCoversURL
-        http = ProviderHTTP(service: "Open Library", fetcher: fetcher, throttleStatuses: [403, 429])
+        http = ProviderHTTP(service: "Open Library", fetcher: fetcher, throttleStatuses: ProviderID.openLibrary.throttleStatuses)
         self.logger = logger.tagged(.openLibrary)
     }
 

@@ -1,6 +1,7 @@
 import EnricherCore
 import Logging
 import Outbound
+import Resilience
 
 /// Whether a provider runs, and why not, as `GET /v1/providers` reports it.
 public struct ProviderStatus: Sendable, Equatable, Codable {
@@ -27,16 +28,27 @@ public struct ProviderRegistry: Sendable {
     /// The barcode -> product lookup for `LookupContext`; nil when UPCitemdb is disabled.
     public let productLookup: LookupContext.ProductLookup?
 
-    public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger, disabled: Set<ProviderID> = []) {
-        let upcItemDB = UPCItemDBProvider(settings: settings, fetcher: fetcher, logger: logger)
+    /// Each provider's rate limiter and circuit breaker; a provider without one is called unguarded.
+    public let guards: [ProviderID: ProviderGuard]
+
+    /// `guards` put each provider's API requests behind its rate limit (with retries of transient
+    /// failures within `callBudget`) and its lookups behind its circuit breaker.
+    public init(settings: ProviderSettings, fetcher shared: any HTTPFetching, logger: Logger, disabled: Set<ProviderID> = [],
+                guards: [ProviderID: ProviderGuard] = [:], callBudget: Duration = .seconds(15)) {
+        self.guards = guards
+        func fetcher(_ id: ProviderID) -> any HTTPFetching {
+            guard let guardian = guards[id] else { return shared }
+            return GuardedFetcher(inner: shared, guardian: guardian, throttleStatuses: id.throttleStatuses, budget: callBudget)
+        }
+        let upcItemDB = UPCItemDBProvider(settings: settings, fetcher: fetcher(.upcItemDB), logger: logger)
         let all: [any CoverProvider] = [
-            OpenLibraryProvider(settings: settings, fetcher: fetcher, logger: logger),
-            GoogleBooksProvider(settings: settings, fetcher: fetcher, logger: logger),
+            OpenLibraryProvider(settings: settings, fetcher: fetcher(.openLibrary), logger: logger),
+            GoogleBooksProvider(settings: settings, fetcher: fetcher(.googleBooks), logger: logger),
             upcItemDB,
-            TMDbProvider(settings: settings, fetcher: fetcher, logger: logger),
-            GiantBombProvider(settings: settings, fetcher: fetcher, logger: logger),
-            IGDBProvider(settings: settings, fetcher: fetcher, logger: logger),
-            MusicBrainzProvider(settings: settings, fetcher: fetcher, logger: logger),
+            TMDbProvider(settings: settings, fetcher: fetcher(.tmdb), logger: logger),
+            GiantBombProvider(settings: settings, fetcher: fetcher(.giantBomb), logger: logger),
+            IGDBProvider(settings: settings, fetcher: fetcher(.igdb), logger: logger),
+            MusicBrainzProvider(settings: settings, fetcher: fetcher(.musicBrainz), logger: logger),
         ]
         var enabled: [ProviderID: any CoverProvider] = [:]
         var status: [ProviderStatus] = []
@@ -69,6 +81,26 @@ public struct ProviderRegistry: Sendable {
     /// The enabled providers serving a media type, in `ProviderID` order.
     public func providers(for mediaType: MediaType) -> [any CoverProvider] {
         enabled.values.filter { $0.mediaTypes.contains(mediaType) }.sorted { $0.id < $1.id }
+    }
+
+    /// Asks one provider, through its circuit breaker: skipped while the breaker is open; the answer
+    /// (transient failures against it, not-found for it, throttles neither) is recorded.
+    public func lookUp(_ id: ProviderID, _ provider: any CoverProvider, query: LookupQuery, context: LookupContext) async throws(ProviderFailure) -> [ImageCandidate] {
+        guard let guardian = guards[id] else { return try await provider.candidates(for: query, context: context) }
+        let ticket: CircuitBreaker.Ticket
+        switch await guardian.admit() {
+        case .rejected(let wait): throw .circuitOpen(retryAfter: wait)
+        case .allowed(let admitted): ticket = admitted
+        }
+        let started = ContinuousClock.now
+        do {
+            let candidates = try await provider.candidates(for: query, context: context)
+            await guardian.record(nil, ticket: ticket, duration: started.duration(to: .now))
+            return candidates
+        } catch {
+            await guardian.record(error, ticket: ticket, duration: started.duration(to: .now))
+            throw error
+        }
     }
 
     /// A fresh context for one entity's trip through its chain.

@@ -7,7 +7,6 @@ import Outbound
 /// barcode is searched by the product title UPCitemdb gives, cleaned of format noise.
 public struct TMDbProvider: CoverProvider {
     public let id = ProviderID.tmdb
-    public let imageThrottleStatuses: Set<Int> = [429]
     /// At most this many posters: the first results are the relevant ones.
     static let maxCandidates = 3
 
@@ -21,7 +20,7 @@ public struct TMDbProvider: CoverProvider {
         baseURL = settings.tmdbURL
         imageURL = settings.tmdbImageURL.hasSuffix("/") ? String(settings.tmdbImageURL.dropLast()) : settings.tmdbImageURL
         posterSize = settings.tmdbPosterSize
-        var http = ProviderHTTP(service: "TMDb", fetcher: fetcher, throttleStatuses: [429])
+        var http = ProviderHTTP(service: "TMDb", fetcher: fetcher, throttleStatuses: ProviderID.tmdb.throttleStatuses)
         http.headers.append(("Authorization", "Bearer \(settings.tmdbToken ?? "")"))
         self.http = http
         self.logger = logger.tagged(.tmdb)

@@ -27,7 +27,7 @@ actor TwitchTokenSource {
     private var pending: Task<Result<TwitchToken, ProviderFailure>, Never>?
 
     init(settings: ProviderSettings, fetcher: any HTTPFetching) {
-        http = ProviderHTTP(service: "Twitch", fetcher: fetcher, throttleStatuses: [429])
+        http = ProviderHTTP(service: "Twitch", fetcher: fetcher, throttleStatuses: ProviderID.igdb.throttleStatuses)
         // The URL carries the client secret (Twitch takes it as a query parameter).
         tokenURL = Secret(ProviderURL.make(settings.twitchTokenURL, "/oauth2/token", query: [
             ("client_id", settings.igdbClientID ?? ""),

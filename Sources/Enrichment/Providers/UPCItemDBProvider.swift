@@ -8,7 +8,6 @@ import Outbound
 /// candidates of last resort.
 public struct UPCItemDBProvider: CoverProvider {
     public let id = ProviderID.upcItemDB
-    public let imageThrottleStatuses: Set<Int> = [429]
 
     private let baseURL: String
     private let userKey: Secret?
@@ -18,7 +17,7 @@ public struct UPCItemDBProvider: CoverProvider {
     public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger) {
         baseURL = settings.upcItemDBURL
         userKey = settings.upcItemDBUserKey.flatMap { $0.isEmpty ? nil : Secret($0) }
-        var http = ProviderHTTP(service: "UPCitemdb", fetcher: fetcher, throttleStatuses: [429])
+        var http = ProviderHTTP(service: "UPCitemdb", fetcher: fetcher, throttleStatuses: ProviderID.upcItemDB.throttleStatuses)
         if let userKey {
             http.headers += [("user_key", userKey.value), ("key_type", "3scale")]
         }

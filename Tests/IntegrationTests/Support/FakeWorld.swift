@@ -60,6 +60,8 @@ struct FakeWorld: Sendable {
             ConfigurationKey.musicBrainzURL.name: settings.musicBrainzURL,
             ConfigurationKey.coverArtArchiveURL.name: settings.coverArtArchiveURL,
         ]
+        // The fakes take any pace; tests of the limits set their own.
+        for key in ConfigurationKey.resilience where key.name.hasSuffix("_RATE") { environment[key.name] = "1000/s" }
         environment[ConfigurationKey.googleBooksKey.name] = settings.googleBooksAPIKey
         environment[ConfigurationKey.tmdbToken.name] = settings.tmdbToken
         environment[ConfigurationKey.giantBombKey.name] = settings.giantBombAPIKey

@@ -16,7 +16,7 @@ enum SearchTitle {
             switch error {
             case .notFound: throw .notFound
             // Kept as a throttle so the retry honours the wait UPCitemdb asked for.
-            case .throttled: throw error
+            case .throttled, .circuitOpen: throw error
             case .transient(let detail): throw .transient("title lookup via upcitemdb: \(detail)")
             case .configuration(let detail): throw .configuration("title lookup via upcitemdb: \(detail)")
             }

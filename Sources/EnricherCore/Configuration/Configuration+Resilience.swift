@@ -1,0 +1,73 @@
+import Foundation
+
+extension Configuration {
+    /// Rate limits per provider, circuit breakers, retries.
+    public struct Resilience: Sendable {
+        public struct Rate: Sendable, Equatable {
+            public var count: Int
+            public var period: Duration
+            public var burst: Int
+        }
+
+        /// By provider name (`openlibrary`, ...).
+        public var rates: [String: Rate]
+        public var breakerWindow: Int
+        public var breakerMinimumCalls: Int
+        public var breakerFailureRate: Double
+        public var breakerWait: Duration
+        public var breakerMaxWait: Duration
+        public var breakerProbes: Int
+        public var retryAttempts: Int
+        public var retryBase: Duration
+        public var retryCap: Duration
+
+        static let providerKeys: [(name: String, rate: ConfigurationKey, burst: ConfigurationKey)] = [
+            ("openlibrary", .openLibraryRate, .openLibraryBurst), ("googlebooks", .googleBooksRate, .googleBooksBurst),
+            ("upcitemdb", .upcItemDBRate, .upcItemDBBurst), ("tmdb", .tmdbRate, .tmdbBurst),
+            ("giantbomb", .giantBombRate, .giantBombBurst), ("igdb", .igdbRate, .igdbBurst),
+            ("musicbrainz", .musicBrainzRate, .musicBrainzBurst),
+        ]
+
+        init(_ reader: ConfigurationReader) throws(ConfigurationError) {
+            var rates: [String: Rate] = [:]
+            for (name, rateKey, burstKey) in Self.providerKeys {
+                let (count, period) = try Self.rate(try reader.string(rateKey), key: rateKey)
+                rates[name] = Rate(count: count, period: period, burst: try reader.integer(burstKey, in: 1...10_000))
+            }
+            self.rates = rates
+            breakerWindow = try reader.integer(.breakerWindow, in: 1...10_000)
+            breakerMinimumCalls = try reader.integer(.breakerMinimumCalls, in: 1...10_000)
+            guard breakerMinimumCalls <= breakerWindow else {
+                throw .invalid(key: ConfigurationKey.breakerMinimumCalls.name, reason: "must not exceed \(ConfigurationKey.breakerWindow.name) (\(breakerWindow))")
+            }
+            breakerFailureRate = Double(try reader.integer(.breakerFailureRate, in: 1...100)) / 100
+            breakerWait = .seconds(try reader.integer(.breakerWait, in: 1...86_400))
+            breakerMaxWait = .seconds(try reader.integer(.breakerMaxWait, in: 1...86_400))
+            guard breakerMaxWait >= breakerWait else {
+                throw .invalid(key: ConfigurationKey.breakerMaxWait.name, reason: "must be at least \(ConfigurationKey.breakerWait.name)")
+            }
+            breakerProbes = try reader.integer(.breakerProbes, in: 1...1000)
+            retryAttempts = try reader.integer(.retryAttempts, in: 1...20)
+            retryBase = .milliseconds(try reader.integer(.retryBase, in: 1...600_000))
+            retryCap = .milliseconds(try reader.integer(.retryCap, in: 1...600_000))
+            guard retryCap >= retryBase else {
+                throw .invalid(key: ConfigurationKey.retryCap.name, reason: "must be at least \(ConfigurationKey.retryBase.name)")
+            }
+        }
+
+        /// "6/min", "100/5min", "1/s", "200/h".
+        static func rate(_ text: String, key: ConfigurationKey) throws(ConfigurationError) -> (Int, Duration) {
+            let parts = text.lowercased().split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }
+            let units: [String: Int] = ["s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hour": 3600, "d": 86_400, "day": 86_400]
+            guard parts.count == 2, let count = Int(parts[0]), count >= 1 else {
+                throw .invalid(key: key.name, reason: "'\(text)' is not count/period, like 6/min or 100/5min")
+            }
+            let digits = parts[1].prefix { $0.isNumber }
+            let multiple = digits.isEmpty ? 1 : Int(digits) ?? 0
+            guard multiple >= 1, let unit = units[String(parts[1].dropFirst(digits.count))] else {
+                throw .invalid(key: key.name, reason: "'\(text)': the period must be s, min, h or d, optionally with a number before it (5min)")
+            }
+            return (count, .seconds(multiple * unit))
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// The settings of resilience: per-provider rate limits, circuit breakers, retries.
+extension ConfigurationKey {
+    /// `ENRICHER_<PROVIDER>_RATE`: requests per period ("1/s", "6/min", "100/5min", "200/h").
+    static func rate(_ provider: String, _ upper: String, _ value: String, _ documented: String) -> ConfigurationKey {
+        ConfigurationKey("ENRICHER_\(upper)_RATE", value,
+            "Most \(provider) API calls per period, as count/period (s, min, h, or for example 5min); documented: \(documented).")
+    }
+
+    static func burst(_ provider: String, _ upper: String, _ value: String) -> ConfigurationKey {
+        ConfigurationKey("ENRICHER_\(upper)_BURST", value, "\(provider) calls allowed back to back before the rate applies.")
+    }
+
+    public static let openLibraryRate = rate("Open Library", "OPENLIBRARY", "1/s", "1 req/s, 3 req/s with a contact in the User-Agent")
+    public static let openLibraryBurst = burst("Open Library", "OPENLIBRARY", "1")
+    public static let googleBooksRate = rate("Google Books", "GOOGLEBOOKS", "10/s", "1,000 per day per project (a daily quota is not enforced yet)")
+    public static let googleBooksBurst = burst("Google Books", "GOOGLEBOOKS", "1")
+    public static let upcItemDBRate = rate("UPCitemdb", "UPCITEMDB", "6/min", "about 6/min and 100/day per IP on the trial plan (the daily quota is not enforced yet)")
+    public static let upcItemDBBurst = burst("UPCitemdb", "UPCITEMDB", "1")
+    public static let tmdbRate = rate("TMDb", "TMDB", "40/s", "about 40 req/s")
+    public static let tmdbBurst = burst("TMDb", "TMDB", "1")
+    public static let giantBombRate = rate("GiantBomb", "GIANTBOMB", "200/h", "200 per resource per hour")
+    public static let giantBombBurst = burst("GiantBomb", "GIANTBOMB", "1")
+    public static let igdbRate = rate("IGDB", "IGDB", "4/s", "about 4 req/s")
+    public static let igdbBurst = burst("IGDB", "IGDB", "1")
+    public static let musicBrainzRate = rate("MusicBrainz (and the Cover Art Archive)", "MUSICBRAINZ", "1/s", "1 req/s per IP")
+    public static let musicBrainzBurst = burst("MusicBrainz", "MUSICBRAINZ", "1")
+
+    public static let breakerWindow = ConfigurationKey("ENRICHER_BREAKER_WINDOW", "20",
+        "Calls per provider the circuit breaker judges the failure rate over.")
+    public static let breakerMinimumCalls = ConfigurationKey("ENRICHER_BREAKER_MINIMUM_CALLS", "10",
+        "Calls needed in the window before a breaker may open.")
+    public static let breakerFailureRate = ConfigurationKey("ENRICHER_BREAKER_FAILURE_RATE_PERCENT", "50",
+        "Failure rate (timeouts, 5xx, connection errors) at which a provider's breaker opens.")
+    public static let breakerWait = ConfigurationKey("ENRICHER_BREAKER_WAIT_SECONDS", "30",
+        "How long an open breaker skips its provider before letting probes through; doubles on each reopening.")
+    public static let breakerMaxWait = ConfigurationKey("ENRICHER_BREAKER_MAX_WAIT_SECONDS", "300",
+        "Longest wait of an open breaker, however often it reopened.")
+    public static let breakerProbes = ConfigurationKey("ENRICHER_BREAKER_HALF_OPEN_CALLS", "3",
+        "Probe calls a half-open breaker lets through; all must succeed to close it.")
+    public static let retryAttempts = ConfigurationKey("ENRICHER_RETRY_ATTEMPTS", "3",
+        "Attempts per provider call for transient failures (timeouts, 5xx), with exponential backoff and full jitter.")
+    public static let retryBase = ConfigurationKey("ENRICHER_RETRY_BASE_MS", "200", "First retry's largest delay.")
+    public static let retryCap = ConfigurationKey("ENRICHER_RETRY_CAP_MS", "10000", "Largest delay between retries.")
+
+    public static let resilience: [ConfigurationKey] = [
+        openLibraryRate, openLibraryBurst, googleBooksRate, googleBooksBurst, upcItemDBRate, upcItemDBBurst,
+        tmdbRate, tmdbBurst, giantBombRate, giantBombBurst, igdbRate, igdbBurst, musicBrainzRate, musicBrainzBurst,
+        breakerWindow, breakerMinimumCalls, breakerFailureRate, breakerWait, breakerMaxWait, breakerProbes,
+        retryAttempts, retryBase, retryCap,
+    ]
+}

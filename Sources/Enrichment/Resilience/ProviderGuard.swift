@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+import Outbound
+import Resilience
+
+/// One provider's resilience state: its rate limiter (every API request takes a slot; a throttle
+/// answer pauses it for the Retry-After given) and its circuit breaker (judged per lookup: only
+/// transient failures count; not-found is a success; throttles are not counted).
+public actor ProviderGuard {
+    public struct Settings: Sendable, Equatable {
+        public var rate: RateLimiter.Configuration
+        public var breaker: CircuitBreaker.Configuration
+        public var retry: RetryPolicy
+        /// Pause after a throttle answer that gave no Retry-After.
+        public var defaultPause: Duration
+
+        public init(rate: RateLimiter.Configuration, breaker: CircuitBreaker.Configuration, retry: RetryPolicy, defaultPause: Duration) {
+            self.rate = rate
+            self.breaker = breaker
+            self.retry = retry
+            self.defaultPause = defaultPause
+        }
+    }
+
+    public nonisolated let id: ProviderID
+    public nonisolated let settings: Settings
+    private var limiter: RateLimiter
+    private var breaker: CircuitBreaker
+    private let origin = ContinuousClock.now
+
+    public init(id: ProviderID, settings: Settings) {
+        self.id = id
+        self.settings = settings
+        limiter = RateLimiter(configuration: settings.rate)
+        breaker = CircuitBreaker(configuration: settings.breaker)
+    }
+
+    private var now: Instant { Instant(ContinuousClock.now, since: origin) }
+
+    // MARK: Rate limit
+
+    /// Waits for a free slot, or throws `.throttled` when none comes before `deadline`.
+    func takeSlot(before deadline: ContinuousClock.Instant) async throws(ProviderFailure) {
+        while true {
+            switch limiter.acquire(at: now) {
+            case .allowed:
+                return
+            case .wait(let wait):
+                guard ContinuousClock.now + wait < deadline else { throw .throttled(retryAfter: wait) }
+                do { try await Task.sleep(for: wait) } catch { throw .transient("cancelled") }
+            }
+        }
+    }
+
+    /// The provider said "slow down": no request before `retryAfter` (or the default pause) has passed.
+    func pause(for retryAfter: Duration?) {
+        limiter.pause(until: now + (retryAfter ?? settings.defaultPause))
+    }
+
+    // MARK: Breaker
+
+    public enum Admission: Sendable {
+        case allowed(CircuitBreaker.Ticket)
+        /// The breaker is open: skip the provider until then.
+        case rejected(retryAfter: Duration)
+    }
+
+    func admit() -> Admission {
+        let at = now
+        switch breaker.permit(at: at) {
+        case .allowed(let ticket): return .allowed(ticket)
+        case .rejected(let retryAt): return .rejected(retryAfter: max(.zero, retryAt - at))
+        }
+    }
+
+    func record(_ failure: ProviderFailure?, ticket: CircuitBreaker.Ticket, duration: Duration) {
+        let outcome: CircuitBreaker.Outcome = switch failure {
+        case nil, .notFound?: .success
+        case .transient?: .failure
+        case .throttled?, .configuration?, .circuitOpen?: .ignore
+        }
+        breaker.record(outcome, for: ticket, duration: duration, at: now)
+    }
+
+    // MARK: Status
+
+    public struct Status: Sendable {
+        public var breaker: CircuitBreaker.Status
+        /// Seconds until the next probe, when open.
+        public var nextProbeIn: Duration?
+        public var tokensAvailable: Double
+        /// Time left of a throttle pause, when paused.
+        public var pausedFor: Duration?
+    }
+
+    public func status() -> Status {
+        let at = now
+        breaker.tick(at: at)
+        let status = breaker.status
+        return Status(
+            breaker: status,
+            nextProbeIn: status.nextProbeAt.map { max(.zero, $0 - at) },
+            tokensAvailable: limiter.tokensAvailable(at: at),
+            pausedFor: limiter.pausedUntil.flatMap { $0 > at ? $0 - at : nil }
+        )
+    }
+}
+
+/// A provider's view of the HTTP client: every request takes a rate-limit slot first; a throttle
+/// status pauses the provider; transient failures (transport errors, 5xx) are retried with backoff and
+/// full jitter while attempts and the call's time allow.
+struct GuardedFetcher: HTTPFetching {
+    let inner: any HTTPFetching
+    let guardian: ProviderGuard
+    let throttleStatuses: Set<Int>
+    /// The whole call's budget, retries and waits included.
+    let budget: Duration
+
+    func send(_ request: OutboundRequest) async throws(OutboundError) -> OutboundResponse {
+        let deadline = ContinuousClock.now + budget
+        var generator = SystemRandomNumberGenerator()
+        var attempt = 1
+        while true {
+            do {
+                try await guardian.takeSlot(before: deadline)
+            } catch {
+                // No slot before the deadline: answer as the provider itself would.
+                return OutboundResponse(status: 429, headers: [("Retry-After", "\(Self.seconds(error))")], body: [], url: request.url)
+            }
+            var attemptRequest = request
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            attemptRequest.timeout = min(request.timeout ?? remaining, remaining)
+            let result: Result<OutboundResponse, OutboundError>
+            do { result = .success(try await inner.send(attemptRequest)) } catch { result = .failure(error) }
+            if case .success(let response) = result, throttleStatuses.contains(response.status) {
+                await guardian.pause(for: ProviderHTTP.retryAfter(response))
+                return response
+            }
+            let transient: Bool = switch result {
+            case .success(let response): response.status >= 500
+            case .failure(.timeout), .failure(.connectTimeout), .failure(.connection): true
+            case .failure: false
+            }
+            guard transient, let delay = guardian.settings.retry.delay(beforeRetry: attempt, using: &generator),
+                  RetryPolicy.fits(delay, remaining: ContinuousClock.now.duration(to: deadline), minimumAttemptTime: .milliseconds(50)),
+                  !Task.isCancelled else {
+                return try result.get()
+            }
+            try? await Task.sleep(for: delay)
+            attempt += 1
+        }
+    }
+
+    private static func seconds(_ failure: ProviderFailure) -> Int64 {
+        if case .throttled(let wait?) = failure { return max(1, wait.components.seconds + 1) }
+        return 1
+    }
+}
