@@ -37,6 +37,9 @@ struct ProviderRoutes: Sendable {
         var tokensAvailable: Double
         /// Seconds left of a pause a throttle answer asked for; null when not paused.
         var pausedForSeconds: Double?
+        /// Calls counted against today's (UTC) quota, and the quota; null without one.
+        var quotaUsedToday: Int?
+        var dailyQuota: Int?
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -46,9 +49,13 @@ struct ProviderRoutes: Sendable {
             try container.encode(nextProbeInSeconds, forKey: .nextProbeInSeconds)
             try container.encode(tokensAvailable, forKey: .tokensAvailable)
             try container.encode(pausedForSeconds, forKey: .pausedForSeconds)
+            try container.encode(quotaUsedToday, forKey: .quotaUsedToday)
+            try container.encode(dailyQuota, forKey: .dailyQuota)
         }
 
-        enum CodingKeys: String, CodingKey { case breaker, failureRate, callsInWindow, nextProbeInSeconds, tokensAvailable, pausedForSeconds }
+        enum CodingKeys: String, CodingKey {
+            case breaker, failureRate, callsInWindow, nextProbeInSeconds, tokensAvailable, pausedForSeconds, quotaUsedToday, dailyQuota
+        }
     }
 
     struct View: Encodable {
@@ -94,7 +101,8 @@ struct ProviderRoutes: Sendable {
                 health = Health(
                     breaker: current.breaker.state.rawValue, failureRate: current.breaker.failureRate,
                     callsInWindow: current.breaker.callsInWindow, nextProbeInSeconds: current.nextProbeIn.map(Self.seconds),
-                    tokensAvailable: (current.tokensAvailable * 100).rounded() / 100, pausedForSeconds: current.pausedFor.map(Self.seconds))
+                    tokensAvailable: (current.tokensAvailable * 100).rounded() / 100, pausedForSeconds: current.pausedFor.map(Self.seconds),
+                    quotaUsedToday: try await guardian?.quota?.used(), dailyQuota: guardian?.quota?.limit)
             }
             views.append(View(
                 name: status.id.rawValue, enabled: status.enabled, disabledReason: status.reason, mediaTypes: status.mediaTypes,

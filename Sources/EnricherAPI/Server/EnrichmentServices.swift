@@ -34,7 +34,7 @@ struct EnrichmentServices: Sendable {
     }
 
     /// A rate limiter and circuit breaker per provider, as configured.
-    static func guards(_ configuration: Configuration) -> [ProviderID: ProviderGuard] {
+    static func guards(_ configuration: Configuration, database: MongoDatabase) -> [ProviderID: ProviderGuard] {
         let resilience = configuration.resilience
         var guards: [ProviderID: ProviderGuard] = [:]
         for id in ProviderID.allCases {
@@ -48,7 +48,8 @@ struct EnrichmentServices: Sendable {
                     probeTimeout: configuration.outbound.providerTimeout * 2),
                 retry: .init(maxAttempts: resilience.retryAttempts, base: resilience.retryBase, cap: resilience.retryCap),
                 defaultPause: configuration.jobs.throttleDefaultRetry)
-            guards[id] = ProviderGuard(id: id, settings: settings)
+            let quota = resilience.dailyQuotas[id.rawValue].map { QuotaLedger(database: database, provider: id, limit: $0) }
+            guards[id] = ProviderGuard(id: id, settings: settings, quota: quota)
         }
         return guards
     }
@@ -96,7 +97,7 @@ struct EnrichmentServices: Sendable {
         settings = ProviderSettings(configuration.providers)
         registry = ProviderRegistry(settings: settings, fetcher: client, logger: logger,
                                     disabled: Set(configuration.providers.disabled.compactMap(ProviderID.init(rawValue:))),
-                                    guards: Self.guards(configuration), callBudget: outbound.providerTimeout)
+                                    guards: Self.guards(configuration, database: database), callBudget: outbound.providerTimeout)
         chains = try Self.chains(configuration)
         jobs = JobStore(database: database)
         covers = CoverStore(database: database)

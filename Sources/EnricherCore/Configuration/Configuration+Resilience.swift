@@ -11,6 +11,8 @@ extension Configuration {
 
         /// By provider name (`openlibrary`, ...).
         public var rates: [String: Rate]
+        /// Calls per UTC day by provider name; absent: no quota.
+        public var dailyQuotas: [String: Int]
         public var breakerWindow: Int
         public var breakerMinimumCalls: Int
         public var breakerFailureRate: Double
@@ -35,6 +37,12 @@ extension Configuration {
                 rates[name] = Rate(count: count, period: period, burst: try reader.integer(burstKey, in: 1...10_000))
             }
             self.rates = rates
+            var quotas: [String: Int] = [:]
+            for (name, key) in [("googlebooks", ConfigurationKey.googleBooksDaily), ("upcitemdb", .upcItemDBDaily)] {
+                let limit = try reader.integer(key, in: 0...100_000_000)
+                if limit > 0 { quotas[name] = limit }
+            }
+            dailyQuotas = quotas
             breakerWindow = try reader.integer(.breakerWindow, in: 1...10_000)
             breakerMinimumCalls = try reader.integer(.breakerMinimumCalls, in: 1...10_000)
             guard breakerMinimumCalls <= breakerWindow else {

@@ -1,4 +1,4 @@
-/// The settings of resilience: per-provider rate limits, circuit breakers, retries.
+/// The settings of resilience: per-provider rate limits and daily quotas, circuit breakers, retries.
 extension ConfigurationKey {
     /// `ENRICHER_<PROVIDER>_RATE`: requests per period ("1/s", "6/min", "100/5min", "200/h").
     static func rate(_ provider: String, _ upper: String, _ value: String, _ documented: String) -> ConfigurationKey {
@@ -12,9 +12,13 @@ extension ConfigurationKey {
 
     public static let openLibraryRate = rate("Open Library", "OPENLIBRARY", "1/s", "1 req/s, 3 req/s with a contact in the User-Agent")
     public static let openLibraryBurst = burst("Open Library", "OPENLIBRARY", "1")
-    public static let googleBooksRate = rate("Google Books", "GOOGLEBOOKS", "10/s", "1,000 per day per project (a daily quota is not enforced yet)")
+    public static let googleBooksRate = rate("Google Books", "GOOGLEBOOKS", "10/s", "1,000 per day per project")
     public static let googleBooksBurst = burst("Google Books", "GOOGLEBOOKS", "1")
-    public static let upcItemDBRate = rate("UPCitemdb", "UPCITEMDB", "6/min", "about 6/min and 100/day per IP on the trial plan (the daily quota is not enforced yet)")
+    public static let googleBooksDaily = ConfigurationKey("ENRICHER_GOOGLEBOOKS_DAILY_QUOTA", "1000",
+        "Google Books calls per UTC day, counted in MongoDB so a restart keeps the count; 0: no quota.")
+    public static let upcItemDBDaily = ConfigurationKey("ENRICHER_UPCITEMDB_DAILY_QUOTA", "100",
+        "UPCitemdb calls per UTC day (trial plan: 100), counted in MongoDB so a restart keeps the count; 0: no quota.")
+    public static let upcItemDBRate = rate("UPCitemdb", "UPCITEMDB", "6/min", "about 6/min and 100/day per IP on the trial plan")
     public static let upcItemDBBurst = burst("UPCitemdb", "UPCITEMDB", "1")
     public static let tmdbRate = rate("TMDb", "TMDB", "40/s", "about 40 req/s")
     public static let tmdbBurst = burst("TMDb", "TMDB", "1")
@@ -43,7 +47,7 @@ extension ConfigurationKey {
     public static let retryCap = ConfigurationKey("ENRICHER_RETRY_CAP_MS", "10000", "Largest delay between retries.")
 
     public static let resilience: [ConfigurationKey] = [
-        openLibraryRate, openLibraryBurst, googleBooksRate, googleBooksBurst, upcItemDBRate, upcItemDBBurst,
+        openLibraryRate, openLibraryBurst, googleBooksRate, googleBooksBurst, googleBooksDaily, upcItemDBRate, upcItemDBBurst, upcItemDBDaily,
         tmdbRate, tmdbBurst, giantBombRate, giantBombBurst, igdbRate, igdbBurst, musicBrainzRate, musicBrainzBurst,
         breakerWindow, breakerMinimumCalls, breakerFailureRate, breakerWait, breakerMaxWait, breakerProbes,
         retryAttempts, retryBase, retryCap,

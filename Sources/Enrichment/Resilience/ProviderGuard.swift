@@ -24,13 +24,16 @@ public actor ProviderGuard {
 
     public nonisolated let id: ProviderID
     public nonisolated let settings: Settings
+    /// The provider's daily quota, when it has one.
+    public nonisolated let quota: QuotaLedger?
     private var limiter: RateLimiter
     private var breaker: CircuitBreaker
     private let origin = ContinuousClock.now
 
-    public init(id: ProviderID, settings: Settings) {
+    public init(id: ProviderID, settings: Settings, quota: QuotaLedger? = nil) {
         self.id = id
         self.settings = settings
+        self.quota = quota
         limiter = RateLimiter(configuration: settings.rate)
         breaker = CircuitBreaker(configuration: settings.breaker)
     }
@@ -124,8 +127,15 @@ struct GuardedFetcher: HTTPFetching {
             do {
                 try await guardian.takeSlot(before: deadline)
             } catch {
-                // No slot before the deadline: answer as the provider itself would.
-                return OutboundResponse(status: 429, headers: [("Retry-After", "\(Self.seconds(error))")], body: [], url: request.url)
+                // No slot before the deadline: answer as the provider itself would (429 is a throttle for all).
+                return Self.throttled(request, retryAfter: Self.seconds(error))
+            }
+            if let quota = guardian.quota {
+                let taken: Bool
+                do { taken = try await quota.take() } catch { throw .unavailable("daily quota ledger: \(error)") }
+                guard taken else {
+                    return Self.throttled(request, retryAfter: QuotaLedger.untilReset().components.seconds)
+                }
             }
             var attemptRequest = request
             let remaining = ContinuousClock.now.duration(to: deadline)
@@ -149,6 +159,10 @@ struct GuardedFetcher: HTTPFetching {
             try? await Task.sleep(for: delay)
             attempt += 1
         }
+    }
+
+    private static func throttled(_ request: OutboundRequest, retryAfter seconds: Int64) -> OutboundResponse {
+        OutboundResponse(status: 429, headers: [("Retry-After", "\(seconds)")], body: [], url: request.url)
     }
 
     private static func seconds(_ failure: ProviderFailure) -> Int64 {

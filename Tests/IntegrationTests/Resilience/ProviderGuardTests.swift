@@ -1,6 +1,7 @@
 import EnricherCore
 @testable import Enrichment
 import Foundation
+import MongoDB
 import Resilience
 import Testing
 
@@ -133,6 +134,56 @@ struct ProviderGuardTests {
             fake.scenario = .miss
             _ = await Self.lookUp(registry)
             #expect(fake.requests(to: .openLibrary).count == 4, "a not-found answer is final")
+        }
+    }
+
+    @Test("a daily quota stops calls once used up, and a restart keeps the day's count")
+    func dailyQuota() async throws {
+        let uri = try TestDatabase.uri()
+        let database = try MongoDatabase(.init(uri: uri, databaseName: TestDatabase.uniqueName("quota")))
+        func cleanUp() async {
+            _ = try? await database.command(["dropDatabase": 1])
+            await database.close()
+        }
+        do {
+            try await quotaScenario(database)
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+
+    private func quotaScenario(_ database: MongoDatabase) async throws {
+        try await FakeProvider.with(.upcItemDB) { fake in
+            fake.scenario = .hit
+            func registry() -> ProviderRegistry {
+                let guardian = ProviderGuard(id: .upcItemDB, settings: .init(
+                    rate: .init(rate: .perSecond(1000)), breaker: .init(), retry: .init(maxAttempts: 1), defaultPause: .seconds(5)),
+                    quota: QuotaLedger(database: database, provider: .upcItemDB, limit: 3))
+                return ProviderRegistry(settings: fake.settings, fetcher: LoopbackHTTP.shared, logger: .quiet, guards: [.upcItemDB: guardian])
+            }
+            func lookUp(_ registry: ProviderRegistry) async -> ProviderFailure? {
+                do {
+                    _ = try await registry.lookUp(.upcItemDB, registry.enabled[.upcItemDB]!,
+                                                  query: LookupQuery(mediaType: .movies, barcode: "9780441018697"), context: registry.makeContext())
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            let first = registry()
+            for _ in 0..<3 { #expect(await lookUp(first) == nil) }
+            let refused = await lookUp(first)
+            guard case .throttled(let wait?)? = refused else { Issue.record("expected a throttle, got \(String(describing: refused))"); return }
+            #expect(wait <= .seconds(86_400), "retry after \(wait): at the next UTC midnight")
+            #expect(fake.requests(to: .upcItemDB).count == 3)
+            // A new process (a new registry over the same database) still finds today's quota used.
+            let restarted = registry()
+            guard case .throttled? = await lookUp(restarted) else { Issue.record("the restart forgot the day's count"); return }
+            #expect(fake.requests(to: .upcItemDB).count == 3)
+            let used = try await QuotaLedger(database: database, provider: .upcItemDB, limit: 3).used()
+            #expect(used == 3)
         }
     }
 }
