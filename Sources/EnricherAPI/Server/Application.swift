@@ -52,12 +52,12 @@ public final class Application: Service, Sendable {
             try await EntityRepository(database: database).ensureIndexes()
             try await enrichment.ensureIndexes()
         } catch let error as MongoError where error.isTransient {
-            enrichment.shutdown()
+            await enrichment.shutdown()
             await database.close()
             let seconds = configuration.database.startupTimeout.components.seconds
             throw StartupError.database("cannot reach MongoDB at \(redactedURI) after \(seconds) s (ENRICHER_DB_STARTUP_TIMEOUT_SECONDS): \(error)")
         } catch {
-            enrichment.shutdown()
+            await enrichment.shutdown()
             await database.close()
             throw StartupError.database("MongoDB at \(redactedURI) refused to start Enricher: \(error)")
         }
@@ -85,7 +85,7 @@ public final class Application: Service, Sendable {
                 ? try sockaddr_in6.inet6(ip6: configuration.http.host, port: port)
                 : try sockaddr_in.inet(ip4: configuration.http.host, port: port)
         } catch {
-            enrichment.shutdown()
+            await enrichment.shutdown()
             await database.close()
             throw StartupError.server("ENRICHER_HOST '\(configuration.http.host)' is not an IP address to listen on")
         }
@@ -116,7 +116,7 @@ public final class Application: Service, Sendable {
         do { try await serve(serving) } catch { failure = error }
         working.cancel()
         await working.value
-        enrichment.shutdown()
+        await enrichment.shutdown()
         await database.close()
         if let failure { throw failure }
     }

@@ -122,9 +122,16 @@ struct EnrichmentServices: Sendable {
         try await covers.ensureIndexes()
     }
 
-    /// Stops the transfer and image threads (after the workers have stopped).
-    func shutdown() {
-        client.shutdown()
-        inspector.shutdown()
+    /// Stops the transfer and image threads (after the workers have stopped). Joining them blocks until
+    /// work in hand ends, so it happens on a thread of its own, not on the cooperative pool.
+    func shutdown() async {
+        let (client, inspector) = (self.client, self.inspector)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread {
+                client.shutdown()
+                inspector.shutdown()
+                continuation.resume()
+            }.start()
+        }
     }
 }
