@@ -87,7 +87,8 @@ struct EnrichmentServices: Sendable {
             maxResponseBytes: outbound.maxAPIResponseBytes,
             maxRedirects: outbound.maxRedirects,
             addressPolicy: try Self.addressPolicy(configuration),
-            threads: outbound.threads
+            threads: outbound.threads,
+            queueLimit: outbound.queueLimit
         ), logger: logger)
         let rules = configuration.images
         inspector = try ImageInspector(

@@ -12,6 +12,7 @@ extension Configuration {
         public var maxRedirects: Int
         public var maxAPIResponseBytes: Int
         public var threads: Int
+        public var queueLimit: Int
 
         init(_ reader: ConfigurationReader) throws(ConfigurationError) {
             contact = try reader.optionalString(.contact)?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -25,6 +26,7 @@ extension Configuration {
             maxRedirects = try reader.integer(.maxRedirects, in: 0...20)
             maxAPIResponseBytes = try reader.integer(.maxAPIResponseBytes, in: 1024...(256 << 20))
             threads = try reader.integer(.httpThreads, in: 1...512)
+            queueLimit = try reader.integer(.httpQueueLimit, in: 1...1_000_000)
         }
     }
 

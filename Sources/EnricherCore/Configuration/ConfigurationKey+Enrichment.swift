@@ -16,9 +16,12 @@ extension ConfigurationKey {
         "Largest provider API response read; a longer one is cut off and counts as a failure.")
     public static let httpThreads = ConfigurationKey("ENRICHER_HTTP_THREADS", "16",
         "Threads running outbound transfers (libcurl), so they never block request handling.")
+    public static let httpQueueLimit = ConfigurationKey("ENRICHER_HTTP_QUEUE_LIMIT", "10000",
+        "Outbound requests that may wait for a transfer thread; past it a request fails as unavailable (transient).")
 
     public static let outbound: [ConfigurationKey] = [
         contact, outboundAllow, connectTimeout, providerTimeout, imageTimeout, maxRedirects, maxAPIResponseBytes, httpThreads,
+        httpQueueLimit,
     ]
 
     public static let imageMaxBytes = ConfigurationKey("ENRICHER_IMAGE_MAX_BYTES", "10485760",
@@ -43,7 +46,7 @@ extension ConfigurationKey {
     public static let renditionBackground = ConfigurationKey("ENRICHER_RENDITION_BACKGROUND", "ffffff",
         "Colour (hex RGB) transparent areas are flattened onto for JPEG output.")
     public static let imageQueueLimit = ConfigurationKey("ENRICHER_IMAGE_QUEUE_LIMIT", "256",
-        "Images that may wait for a libvips thread; further callers wait their turn, and past twice this they are refused.")
+        "Images that may queue for a libvips thread; further callers wait their turn, up to four times this many, past which they are refused.")
     public static let duplicateDistance = ConfigurationKey("ENRICHER_IMAGE_DUPLICATE_DISTANCE", "4",
         "Largest perceptual-hash (dHash) distance at which a new cover of the same shape counts as one already stored (0: identical hash only).")
     public static let imageGCInterval = ConfigurationKey("ENRICHER_IMAGE_GC_INTERVAL_SECONDS", "3600",
