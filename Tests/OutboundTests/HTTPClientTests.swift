@@ -256,12 +256,17 @@ struct HTTPClientTests {
         #expect(await server.requests.count == 1)
     }
 
-    @Test("a slow response times out at the request's timeout")
-    func timeout() async throws {
-        let server = try await LocalServer { _ in
+    /// A server that takes 5 s to answer anything.
+    static func slowServer() async throws -> LocalServer {
+        try await LocalServer { _ in
             try await Task.sleep(for: .seconds(5))
             return HTTPResponse(statusCode: .ok)
         }
+    }
+
+    @Test("a slow response times out at the request's timeout")
+    func timeout() async throws {
+        let server = try await Self.slowServer()
         defer { server.stop() }
         let client = try makeClient()
         defer { client.shutdown() }
@@ -279,10 +284,7 @@ struct HTTPClientTests {
 
     @Test("cancelling the calling task stops the transfer")
     func cancellation() async throws {
-        let server = try await LocalServer { _ in
-            try await Task.sleep(for: .seconds(5))
-            return HTTPResponse(statusCode: .ok)
-        }
+        let server = try await Self.slowServer()
         defer { server.stop() }
         let client = try makeClient()
         defer { client.shutdown() }
