@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "EnricherCore",
             dependencies: [
-                "MongoDB", "BSON",
+                "MongoDB", "BSON", "Scheduling",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "Enrichment",
             dependencies: [
-                "EnricherCore", "Outbound", "Images", "MongoDB", "BSON", "Resilience",
+                "EnricherCore", "Outbound", "Images", "MongoDB", "BSON", "Resilience", "Scheduling",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "EnricherCore", "Outbound"]),
+        .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "EnricherCore", "Outbound", "Scheduling"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

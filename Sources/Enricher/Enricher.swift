@@ -1,14 +1,14 @@
 import ArgumentParser
 import EnricherCore
 
-/// The `enricher` command: `serve` runs the service, `config check` validates settings.
+/// The `enricher` command: `serve` runs the service, `config check` validates settings, `images reconcile` and `scan --dry-run` help operators.
 @main
 struct Enricher: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enricher",
         abstract: "Finds cover images for a media catalog's entities.",
         version: EnricherVersion.current,
-        subcommands: [Serve.self, ConfigCommand.self, ImagesCommand.self],
+        subcommands: [Serve.self, ConfigCommand.self, ImagesCommand.self, ScanCommand.self],
         defaultSubcommand: Serve.self
     )
 }

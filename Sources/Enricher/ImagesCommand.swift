@@ -34,7 +34,7 @@ struct ImagesCommand: AsyncParsableCommand {
             let logger = Logger(label: "enricher")
             let report: ReconcileReport
             do {
-                report = try await ImageMaintenance.reconcile(configuration: configuration, repair: repair, logger: logger)
+                report = try await Maintenance.reconcileImages(configuration: configuration, repair: repair, logger: logger)
             } catch {
                 FileHandle.standardError.write(Data("enricher: reconcile failed: \(error)\n".utf8))
                 throw ExitCode(1)

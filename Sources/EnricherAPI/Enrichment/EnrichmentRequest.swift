@@ -16,16 +16,9 @@ struct EnrichmentRequest {
         guard case .object(let object) = body else {
             return .failure(FieldErrors([FieldError(pointer: "/", detail: "must be an object {\"entities\": [{\"mediaType\": ..., \"id\": ...}]}, got \(body.typeName)")]))
         }
-        var errors: [FieldError] = []
-        for key in object.keys.sorted() where !fields.contains(key) {
-            errors.append(FieldError(pointer: "/\(key)", detail: "unknown field; allowed: \(fields.sorted().joined(separator: ", "))"))
-        }
+        var errors = JSONValue.unknownFields(object, allowed: fields)
         var request = EnrichmentRequest(keys: [], duplicates: [], force: false, callbackUrl: nil)
-        switch object["force"] {
-        case nil, .null: break
-        case .bool(let force): request.force = force
-        case let other?: errors.append(FieldError(pointer: "/force", detail: "must be a boolean, got \(other.typeName)"))
-        }
+        request.force = JSONValue.optionalBool(object, "force", errors: &errors)
         switch object["callbackUrl"] {
         case nil, .null: break
         case .string(let url):
@@ -53,9 +46,7 @@ struct EnrichmentRequest {
                 errors.append(FieldError(pointer: pointer, detail: "must be an object {\"mediaType\", \"id\"}, got \(item.typeName)"))
                 continue
             }
-            for key in fields.keys.sorted() where !itemFields.contains(key) {
-                errors.append(FieldError(pointer: "\(pointer)/\(key)", detail: "unknown field; allowed: id, mediaType"))
-            }
+            errors += JSONValue.unknownFields(fields, allowed: itemFields, at: pointer)
             var mediaType: MediaType?
             switch fields["mediaType"] {
             case .string(let raw)?:

@@ -119,9 +119,7 @@ struct EnrichmentRoutes: Sendable {
         guard var job = try await jobs.job(id) else {
             throw Problem(.notFound, detail: "no enrichment job \(id)")
         }
-        let limit = try request.query("limit", "limit must be a whole number from 1 to \(limits.listMaxLimit), got '%@'") {
-            Int($0).flatMap { (1...limits.listMaxLimit).contains($0) ? $0 : nil }
-        } ?? limits.listDefaultLimit
+        let limit = try request.pageLimit(limits)
         let after = try request.query("cursor", "cursor '%@' is not one this API gave out; pass nextCursor from the previous page unchanged") {
             Int($0).flatMap { $0 >= 0 ? $0 : nil }
         }

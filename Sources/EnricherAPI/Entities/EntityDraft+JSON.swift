@@ -14,10 +14,7 @@ struct EntityInput {
         guard case .object(let object) = value else {
             return .failure(FieldErrors([FieldError(pointer: pointer.isEmpty ? "/" : pointer, detail: "must be a JSON object, got \(value.typeName)")]))
         }
-        var errors: [FieldError] = []
-        for key in object.keys.sorted() where !fields.contains(key) {
-            errors.append(FieldError(pointer: "\(pointer)/\(key)", detail: "unknown field; allowed: \(fields.sorted().joined(separator: ", "))"))
-        }
+        var errors = JSONValue.unknownFields(object, allowed: fields, at: pointer)
         func string(_ key: String) -> String? {
             switch object[key] {
             case nil, .null: return nil

@@ -177,9 +177,7 @@ struct EntityRoutes: Sendable {
     @Sendable func list(_ request: RouteRequest) async throws -> HTTPResponse {
         let mediaType = try request.query("mediaType", as: MediaType.self, "mediaType '%@' is not one of \(MediaType.list)")
         let status = try request.query("status", as: EntityStatus.self, "status '%@' is not one of \(EntityStatus.list)")
-        let limit = try request.query("limit", "limit must be a whole number from 1 to \(limits.listMaxLimit), got '%@'") {
-            Int($0).flatMap { (1...limits.listMaxLimit).contains($0) ? $0 : nil }
-        } ?? limits.listDefaultLimit
+        let limit = try request.pageLimit(limits)
         let cursor = try request.query("cursor", "cursor '%@' is not one this API gave out; pass nextCursor from the previous page unchanged",
                                        EntityCursor.init(token:))
         let (entities, next) = try await repository.list(mediaType: mediaType, status: status, after: cursor, limit: limit)

@@ -1,4 +1,5 @@
 import Foundation
+import EnricherCore
 
 /// A parsed JSON value, so request bodies can be checked field by field with precise messages
 /// (wrong type, unknown field, null) instead of one opaque decoding error.
@@ -44,5 +45,25 @@ enum JSONValue: Sendable, Equatable, Decodable {
             return underlying ?? context.debugDescription
         }
         return "\(error)"
+    }
+}
+
+extension JSONValue {
+    /// An error for each member of `object` not in `allowed`.
+    static func unknownFields(_ object: [String: JSONValue], allowed: Set<String>, at pointer: String = "") -> [FieldError] {
+        object.keys.sorted().filter { !allowed.contains($0) }.map { key in
+            FieldError(pointer: "\(pointer)/\(key)", detail: "unknown field; allowed: \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// An optional boolean member: its value, false when absent or null, or an error.
+    static func optionalBool(_ object: [String: JSONValue], _ name: String, errors: inout [FieldError]) -> Bool {
+        switch object[name] {
+        case nil, .null: return false
+        case .bool(let value): return value
+        case let other?:
+            errors.append(FieldError(pointer: "/\(name)", detail: "must be a boolean, got \(other.typeName)"))
+            return false
+        }
     }
 }

@@ -27,7 +27,7 @@ struct Problem: Error, Sendable, Codable, Equatable {
     /// Every kind of problem the API answers with; the contract lists the same.
     enum Kind: String {
         case validation, malformedJSON = "malformed-json", badRequest = "bad-request", unauthorized
-        case notFound = "not-found", methodNotAllowed = "method-not-allowed", payloadTooLarge = "payload-too-large"
+        case notFound = "not-found", methodNotAllowed = "method-not-allowed", conflict, payloadTooLarge = "payload-too-large"
         case unsupportedMediaType = "unsupported-media-type", unavailable, internalError = "internal"
 
         var status: Int {
@@ -37,6 +37,7 @@ struct Problem: Error, Sendable, Codable, Equatable {
             case .unauthorized: 401
             case .notFound: 404
             case .methodNotAllowed: 405
+            case .conflict: 409
             case .payloadTooLarge: 413
             case .unsupportedMediaType: 415
             case .unavailable: 503
@@ -52,6 +53,7 @@ struct Problem: Error, Sendable, Codable, Equatable {
             case .unauthorized: "Authentication required"
             case .notFound: "Not found"
             case .methodNotAllowed: "Method not allowed"
+            case .conflict: "Conflict"
             case .payloadTooLarge: "Request body too large"
             case .unsupportedMediaType: "Unsupported media type"
             case .unavailable: "Service unavailable"

@@ -23,6 +23,12 @@ extension RouteRequest {
         return try JSONValue.parse(body)
     }
 
+    /// Whether the request carries a body (a Content-Length above 0, or a chunked one).
+    var hasBody: Bool {
+        if let length = http.headers[.contentLength].flatMap({ Int($0) }) { return length > 0 }
+        return http.headers[HTTPHeader("Transfer-Encoding")] != nil
+    }
+
     private static func tooLarge(limit: Int, detail: String) -> Problem {
         Problem(.payloadTooLarge, detail: "the request body is \(detail), the limit is \(limit) bytes (ENRICHER_MAX_BODY_BYTES)")
     }

@@ -1,3 +1,4 @@
+import EnricherCore
 import FlyingFox
 import Foundation
 
@@ -22,6 +23,13 @@ struct RouteRequest: Sendable {
 
     func query<T: RawRepresentable>(_ name: String, as type: T.Type, _ problem: String) throws -> T? where T.RawValue == String {
         try query(name, problem, T.init(rawValue:))
+    }
+
+    /// The `limit` query parameter of a listing: 1 to `ENRICHER_LIST_MAX_LIMIT`, the default when absent.
+    func pageLimit(_ limits: Configuration.Limits) throws -> Int {
+        try query("limit", "limit must be a whole number from 1 to \(limits.listMaxLimit), got '%@'") {
+            Int($0).flatMap { (1...limits.listMaxLimit).contains($0) ? $0 : nil }
+        } ?? limits.listDefaultLimit
     }
 }
 

@@ -73,6 +73,7 @@ public final class Application: Service, Sendable {
         ProviderRoutes(registry: enrichment.registry, settings: enrichment.settings, chains: enrichment.chains,
                        selection: configuration.images.selection, outbound: configuration.outbound).register(in: &router)
         ImageRoutes(covers: enrichment.covers).register(in: &router)
+        ScanRoutes(scans: enrichment.scans, maxBodyBytes: configuration.http.maxBodyBytes, limits: configuration.limits).register(in: &router)
         let handler = APIHandler(router: router, authenticator: Authenticator(keys: configuration.apiKeys), logger: logger, inFlight: inFlight)
 
         gate = ConnectionGate(limit: configuration.http.maxConnections)
@@ -106,6 +107,7 @@ public final class Application: Service, Sendable {
             await withDiscardingTaskGroup { group in
                 group.addTask { await enrichment.worker.run() }
                 group.addTask { await enrichment.housekeeping.run() }
+                group.addTask { await enrichment.scans.run() }
             }
         }
         workerTask.withLock { $0 = working }

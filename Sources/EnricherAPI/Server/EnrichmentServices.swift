@@ -21,6 +21,7 @@ struct EnrichmentServices: Sendable {
     let signal: WorkSignal
     let worker: EnrichmentWorker
     let housekeeping: CoverHousekeeping
+    let scans: ScanService
 
     /// Checks what the configuration reader cannot: provider names, chains, address ranges.
     static func validate(_ configuration: Configuration) throws(ConfigurationError) {
@@ -33,6 +34,20 @@ struct EnrichmentServices: Sendable {
         try ProviderChains(configuration.providers.chains, serves: \.mediaTypes)
     }
 
+    /// The media types scans cover: those whose chain has an enabled provider.
+    static func scannedMediaTypes(_ configuration: Configuration) throws(ConfigurationError) -> [MediaType] {
+        let settings = ProviderSettings(configuration.providers)
+        let disabled = Set(configuration.providers.disabled.compactMap(ProviderID.init(rawValue:)))
+        let enabled = ProviderID.allCases.filter { ProviderRegistry.disabledReason($0, settings, disabled: disabled) == nil }
+        return try chains(configuration).mediaTypes(servedBy: Set(enabled))
+    }
+
+    static func scanSettings(_ configuration: Configuration) -> ScanService.Settings {
+        ScanService.Settings(schedule: configuration.scans.schedule, timeZone: configuration.scans.timeZone,
+                             batchSize: configuration.scans.batchSize, maxRuntime: configuration.scans.maxRuntime,
+                             lease: configuration.jobs.lease, poll: min(configuration.jobs.poll, .seconds(1)))
+    }
+
     /// A rate limiter and circuit breaker per provider, as configured.
     static func guards(_ configuration: Configuration, database: MongoDatabase) -> [ProviderID: ProviderGuard] {
         let resilience = configuration.resilience
@@ -43,11 +58,13 @@ struct EnrichmentServices: Sendable {
                 rate: .init(rate: .init(rate.count, per: rate.period), burst: rate.burst),
                 breaker: .init(
                     slidingWindowSize: resilience.breakerWindow, minimumCalls: resilience.breakerMinimumCalls,
-                    failureRateThreshold: resilience.breakerFailureRate, waitDuration: resilience.breakerWait,
+                    failureRateThreshold: resilience.breakerFailureRate,
+                    slowCalls: resilience.breakerSlowCall.map { .init(duration: $0, rateThreshold: resilience.breakerSlowCallRate) },
+                    waitDuration: resilience.breakerWait,
                     maxWaitDuration: resilience.breakerMaxWait, permittedCallsInHalfOpen: resilience.breakerProbes,
                     probeTimeout: configuration.outbound.providerTimeout * 2),
                 retry: .init(maxAttempts: resilience.retryAttempts, base: resilience.retryBase, cap: resilience.retryCap),
-                defaultPause: configuration.jobs.throttleDefaultRetry)
+                defaultPause: configuration.jobs.throttleDefaultRetry, maxInFlight: resilience.maxInFlight)
             let quota = resilience.dailyQuotas[id.rawValue].map { QuotaLedger(database: database, provider: id, limit: $0) }
             guards[id] = ProviderGuard(id: id, settings: settings, quota: quota)
         }
@@ -116,11 +133,15 @@ struct EnrichmentServices: Sendable {
             configuration: .init(workers: jobSettings.workers, lease: jobSettings.lease, poll: jobSettings.poll,
                                  maxDeferrals: jobSettings.throttleDeferrals, defaultRetry: jobSettings.throttleDefaultRetry),
             store: jobs, entities: entities, engine: engine, signal: signal, logger: logger)
+        scans = ScanService(settings: Self.scanSettings(configuration), store: ScanStore(database: database), jobs: jobs,
+                            entities: entities, signal: signal, mediaTypes: chains.mediaTypes(servedBy: Set(registry.enabled.keys)),
+                            logger: logger)
     }
 
     func ensureIndexes() async throws {
         try await jobs.ensureIndexes()
         try await covers.ensureIndexes()
+        try await scans.ensureIndexes()
     }
 
     /// Stops the transfer and image threads (after the workers have stopped). Joining them blocks until

@@ -25,4 +25,12 @@ public struct EntityKey: Sendable, Hashable, CustomStringConvertible {
     public static let idRule = "1 to 128 characters from A-Z a-z 0-9 . _ ~ : -"
 
     public var description: String { "\(mediaType.rawValue)/\(id)" }
+
+    /// Reads `description` back ("books/123"), as stored in documents that refer to an entity.
+    public init?(documentID: String) {
+        guard let slash = documentID.firstIndex(of: "/"), let mediaType = MediaType(rawValue: String(documentID[..<slash])) else {
+            return nil
+        }
+        self.init(mediaType: mediaType, id: String(documentID[documentID.index(after: slash)...]))
+    }
 }

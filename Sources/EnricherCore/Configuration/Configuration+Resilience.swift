@@ -19,6 +19,10 @@ extension Configuration {
         public var breakerWait: Duration
         public var breakerMaxWait: Duration
         public var breakerProbes: Int
+        /// nil: durations are not judged.
+        public var breakerSlowCall: Duration?
+        public var breakerSlowCallRate: Double
+        public var maxInFlight: Int
         public var retryAttempts: Int
         public var retryBase: Duration
         public var retryCap: Duration
@@ -55,6 +59,10 @@ extension Configuration {
                 throw .invalid(key: ConfigurationKey.breakerMaxWait.name, reason: "must be at least \(ConfigurationKey.breakerWait.name)")
             }
             breakerProbes = try reader.integer(.breakerProbes, in: 1...1000)
+            let slowSeconds = try reader.integer(.breakerSlowCall, in: 0...3600)
+            breakerSlowCall = slowSeconds == 0 ? nil : .seconds(slowSeconds)
+            breakerSlowCallRate = Double(try reader.integer(.breakerSlowCallRate, in: 1...100)) / 100
+            maxInFlight = try reader.integer(.providerInFlight, in: 1...1000)
             retryAttempts = try reader.integer(.retryAttempts, in: 1...20)
             retryBase = .milliseconds(try reader.integer(.retryBase, in: 1...600_000))
             retryCap = .milliseconds(try reader.integer(.retryCap, in: 1...600_000))

@@ -35,6 +35,7 @@ public struct Configuration: Sendable {
     public var jobs: Jobs
     public var providers: Providers
     public var resilience: Resilience
+    public var scans: Scans
     public var apiKeys: [String]
     public var logLevel: String
     /// Each key's effective value as text, secrets redacted: what start-up logs and `GET /v1/config` show.
@@ -44,7 +45,8 @@ public struct Configuration: Sendable {
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// Reads every key: the environment first, then the file named by ENRICHER_CONFIG_FILE, then the default.
-    public init(environment: [String: String]) throws(ConfigurationError) {
+    /// `now` is when the scan schedule's rule is checked from (start-up).
+    public init(environment: [String: String], now: Date = Date()) throws(ConfigurationError) {
         let reader = try ConfigurationReader(environment: environment)
         http = HTTP(
             host: try reader.string(.host),
@@ -82,6 +84,7 @@ public struct Configuration: Sendable {
         jobs = try Jobs(reader)
         providers = try Providers(reader)
         resilience = try Resilience(reader)
+        scans = try Scans(reader, now: now)
         apiKeys = try reader.optionalString(.apiKeys)?
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
         if let short = apiKeys.first(where: { $0.utf8.count < 16 }) {

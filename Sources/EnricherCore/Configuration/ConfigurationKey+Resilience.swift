@@ -41,6 +41,12 @@ extension ConfigurationKey {
         "Longest wait of an open breaker, however often it reopened.")
     public static let breakerProbes = ConfigurationKey("ENRICHER_BREAKER_HALF_OPEN_CALLS", "3",
         "Probe calls a half-open breaker lets through; all must succeed to close it.")
+    public static let breakerSlowCall = ConfigurationKey("ENRICHER_BREAKER_SLOW_CALL_SECONDS", "0",
+        "A provider lookup taking longer than this counts as slow; 0: call durations are not judged.")
+    public static let breakerSlowCallRate = ConfigurationKey("ENRICHER_BREAKER_SLOW_CALL_RATE_PERCENT", "100",
+        "Share of slow lookups in the window at which a provider's breaker opens (with ENRICHER_BREAKER_SLOW_CALL_SECONDS set).")
+    public static let providerInFlight = ConfigurationKey("ENRICHER_PROVIDER_MAX_IN_FLIGHT", "4",
+        "Most API requests one provider has in flight at once; further requests wait their turn, in order.")
     public static let retryAttempts = ConfigurationKey("ENRICHER_RETRY_ATTEMPTS", "3",
         "Attempts per provider call for transient failures (timeouts, 5xx), with exponential backoff and full jitter.")
     public static let retryBase = ConfigurationKey("ENRICHER_RETRY_BASE_MS", "200", "First retry's largest delay.")
@@ -50,6 +56,6 @@ extension ConfigurationKey {
         openLibraryRate, openLibraryBurst, googleBooksRate, googleBooksBurst, googleBooksDaily, upcItemDBRate, upcItemDBBurst, upcItemDBDaily,
         tmdbRate, tmdbBurst, giantBombRate, giantBombBurst, igdbRate, igdbBurst, musicBrainzRate, musicBrainzBurst,
         breakerWindow, breakerMinimumCalls, breakerFailureRate, breakerWait, breakerMaxWait, breakerProbes,
-        retryAttempts, retryBase, retryCap,
+        breakerSlowCall, breakerSlowCallRate, providerInFlight, retryAttempts, retryBase, retryCap,
     ]
 }

@@ -157,9 +157,7 @@ public struct EntityCursor: Sendable, Equatable {
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let lastID = String(data: data, encoding: .utf8),
-              let slash = lastID.firstIndex(of: "/"),
-              MediaType(rawValue: String(lastID[..<slash])) != nil,
-              EntityKey.isValidID(String(lastID[lastID.index(after: slash)...])) else { return nil }
+              let key = EntityKey(documentID: lastID), EntityKey.isValidID(key.id) else { return nil }
         self.lastID = lastID
     }
 }
@@ -204,5 +202,30 @@ extension EntityRepository {
             found[entity.key] = entity
         }
         return found
+    }
+}
+
+extension EntityRepository {
+    /// The entities of `mediaType` a scan may take, on the `status_id` index: never looked up and without a
+    /// cover (`missing`), and with `includingFailed` also those whose lookup failed (not permanent ones).
+    static func awaitingLookupFilter(_ mediaType: MediaType, includingFailed: Bool) -> BSONDocument {
+        let statuses: [EntityStatus] = includingFailed ? [.missing, .failed] : [.missing]
+        return [
+            "status": ["$in": .array(statuses.map { .string($0.rawValue) })],
+            "_id": ["$gte": .string("\(mediaType.rawValue)/"), "$lt": .string("\(mediaType.rawValue)0")],
+        ]
+    }
+
+    /// How many entities of `mediaType` await a lookup.
+    public func countAwaitingLookup(_ mediaType: MediaType, includingFailed: Bool) async throws -> Int {
+        try await collection.countDocuments(Self.awaitingLookupFilter(mediaType, includingFailed: includingFailed))
+    }
+
+    /// Up to `limit` of them, in key order.
+    public func awaitingLookup(_ mediaType: MediaType, includingFailed: Bool, limit: Int) async throws -> [EntityKey] {
+        guard limit > 0 else { return [] }
+        let documents = try await collection.find(Self.awaitingLookupFilter(mediaType, includingFailed: includingFailed),
+                                                  options: .init(sort: ["_id": 1], limit: limit, projection: ["_id": 1]))
+        return documents.compactMap { $0["_id"]?.stringValue.flatMap(EntityKey.init(documentID:)) }
     }
 }

@@ -30,6 +30,11 @@ public struct ProviderChains: Sendable, Equatable {
 
     public subscript(mediaType: MediaType) -> [ProviderID] { chains[mediaType] ?? [] }
 
+    /// The media types whose chain has at least one of `enabled`, in catalog order: what scans cover.
+    public func mediaTypes(servedBy enabled: Set<ProviderID>) -> [MediaType] {
+        MediaType.allCases.filter { self[$0].contains(where: enabled.contains) }
+    }
+
     static func key(_ mediaType: MediaType) -> ConfigurationKey {
         switch mediaType {
         case .books: .chainBooks

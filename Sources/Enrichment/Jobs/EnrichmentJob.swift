@@ -57,6 +57,12 @@ public struct JobCounts: Sendable, Equatable, Codable {
     }
 }
 
+/// Which due work workers take first: on-demand requests go ahead of scans; both share the same limits.
+public enum JobPriority: Int, Sendable, Codable {
+    case onDemand = 0
+    case scan = 1
+}
+
 /// A request to enrich a set of entities, as stored.
 public struct EnrichmentJob: Sendable, Equatable {
     public enum Status: String, Sendable, Codable { case running, completed }
@@ -96,4 +102,10 @@ public struct ClaimedTask: Sendable, Equatable {
     public var deferrals: Int
     /// When its job was created: an entity looked up after this was already done for this job.
     public var jobCreatedAt: Date
+}
+
+/// `prefix` and 20 random base-32 characters (100 bits): ids of jobs and scans.
+func randomID(prefix: String) -> String {
+    let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
+    return prefix + String((0..<20).map { _ in alphabet.randomElement()! })
 }

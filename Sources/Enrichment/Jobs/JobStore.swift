@@ -28,7 +28,7 @@ public struct JobStore: Sendable {
 
     public func ensureIndexes() async throws {
         try await tasks.createIndexes([
-            .init(name: "state_dueAt", keys: ["state": 1, "dueAt": 1]),
+            .init(name: "state_priority_dueAt", keys: ["state": 1, "priority": 1, "dueAt": 1]),
             .init(name: "owner", keys: ["owner": 1]),
             .init(name: "jobId_state", keys: ["jobId": 1, "state": 1]),
         ])
@@ -36,10 +36,7 @@ public struct JobStore: Sendable {
     }
 
     /// A new job id: `job_` and 20 random base-32 characters.
-    static func newJobID() -> String {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
-        return "job_" + String((0..<20).map { _ in alphabet.randomElement()! })
-    }
+    static func newJobID() -> String { randomID(prefix: "job_") }
 
     /// Task ids sort by job, then by position, so a job's items page by `_id` range.
     static func taskID(job: String, position: Int) -> String {
@@ -47,7 +44,9 @@ public struct JobStore: Sendable {
     }
 
     /// Creates a job over `keys` (in order, without duplicates): its tasks first, then the job document.
-    public func create(keys: [EntityKey], force: Bool, callbackUrl: String?, now: Date = Date()) async throws -> EnrichmentJob {
+    /// Due tasks are claimed by `priority`, then oldest first.
+    public func create(keys: [EntityKey], force: Bool, callbackUrl: String?, priority: JobPriority = .onDemand,
+                       now: Date = Date()) async throws -> EnrichmentJob {
         let job = EnrichmentJob(id: Self.newJobID(), status: keys.isEmpty ? .completed : .running, force: force,
                                 callbackUrl: callbackUrl, total: keys.count, createdAt: now, completedAt: keys.isEmpty ? now : nil)
         let models = keys.enumerated().map { position, key in
@@ -56,6 +55,7 @@ public struct JobStore: Sendable {
                 "jobId": .string(job.id),
                 "entity": .string(key.description),
                 "force": .bool(force),
+                "priority": .int32(Int32(priority.rawValue)),
                 "jobCreatedAt": .date(now),
                 "state": .string(JobItem.State.queued.rawValue),
                 "dueAt": .date(now),
@@ -132,9 +132,7 @@ public struct JobStore: Sendable {
     }
 
     static func key(_ document: BSONDocument) -> EntityKey? {
-        guard let entity = document["entity"]?.stringValue, let slash = entity.firstIndex(of: "/"),
-              let mediaType = MediaType(rawValue: String(entity[..<slash])) else { return nil }
-        return EntityKey(mediaType: mediaType, id: String(entity[entity.index(after: slash)...]))
+        document["entity"]?.stringValue.flatMap(EntityKey.init(documentID:))
     }
 
     static func item(_ document: BSONDocument) -> JobItem? {
@@ -158,7 +156,7 @@ public struct JobStore: Sendable {
         // the next due tasks at once instead of idling until its next poll (each lost round means
         // another claimer won, so this ends).
         for _ in 0..<Self.claimRounds where won.isEmpty {
-            let candidates = try await tasks.find(due, options: .init(sort: ["dueAt": 1], limit: limit, projection: ["_id": 1]))
+            let candidates = try await tasks.find(due, options: .init(sort: ["priority": 1, "dueAt": 1], limit: limit, projection: ["_id": 1]))
             let ids = candidates.compactMap { $0["_id"] }
             guard !ids.isEmpty else { return [] }
             var filter = due
@@ -210,6 +208,19 @@ public struct JobStore: Sendable {
         var update: BSONDocument = ["$set": .document(set), "$unset": ["owner": ""]]
         if deferred { update["$inc"] = ["deferrals": 1] }
         return try await tasks.updateOne(["_id": .string(task.id), "owner": .string(owner)], update).matchedCount == 1
+    }
+
+    /// Finishes the job's queued tasks no worker holds as `deferred` (left unmarked for a later run): a
+    /// scan that reached its run time stops taking entities this way. Returns how many were deferred.
+    @discardableResult
+    public func deferQueued(_ jobID: String, detail: String, now: Date = Date()) async throws -> Int {
+        try await tasks.updateMany(
+            ["jobId": .string(jobID), "state": .string(JobItem.State.queued.rawValue), "owner": ["$exists": false]],
+            ["$set": [
+                "state": .string(JobItem.State.done.rawValue), "outcome": .string(TaskOutcome.deferred.rawValue),
+                "detail": .string(detail), "finishedAt": .date(now),
+            ]]
+        ).modifiedCount
     }
 
     /// Marks a job completed once none of its tasks is queued. True only for the call that completed it.

@@ -53,9 +53,7 @@ public struct ProviderRegistry: Sendable {
         var enabled: [ProviderID: any CoverProvider] = [:]
         var status: [ProviderStatus] = []
         for provider in all.sorted(by: { $0.id < $1.id }) {
-            let reason = disabled.contains(provider.id)
-                ? "disabled by ENRICHER_PROVIDERS_DISABLED"
-                : Self.missingCredentials(provider.id, settings)
+            let reason = Self.disabledReason(provider.id, settings, disabled: disabled)
             if let reason {
                 logger.notice("cover provider disabled", metadata: ["provider": "\(provider.id.rawValue)", "reason": "\(reason)"])
             } else {
@@ -106,6 +104,11 @@ public struct ProviderRegistry: Sendable {
     /// A fresh context for one entity's trip through its chain.
     public func makeContext() -> LookupContext {
         LookupContext(productLookup: productLookup)
+    }
+
+    /// Why a provider is off (switched off, or the configuration keys it still needs), or nil when it runs.
+    public static func disabledReason(_ id: ProviderID, _ settings: ProviderSettings, disabled: Set<ProviderID>) -> String? {
+        disabled.contains(id) ? "disabled by ENRICHER_PROVIDERS_DISABLED" : missingCredentials(id, settings)
     }
 
     /// Names the configuration keys a provider still needs, or nil when it has what it needs.

@@ -13,12 +13,16 @@ public actor ProviderGuard {
         public var retry: RetryPolicy
         /// Pause after a throttle answer that gave no Retry-After.
         public var defaultPause: Duration
+        /// Most API requests in flight at once.
+        public var maxInFlight: Int
 
-        public init(rate: RateLimiter.Configuration, breaker: CircuitBreaker.Configuration, retry: RetryPolicy, defaultPause: Duration) {
+        public init(rate: RateLimiter.Configuration, breaker: CircuitBreaker.Configuration, retry: RetryPolicy,
+                    defaultPause: Duration, maxInFlight: Int) {
             self.rate = rate
             self.breaker = breaker
             self.retry = retry
             self.defaultPause = defaultPause
+            self.maxInFlight = maxInFlight
         }
     }
 
@@ -26,6 +30,8 @@ public actor ProviderGuard {
     public nonisolated let settings: Settings
     /// The provider's daily quota, when it has one.
     public nonisolated let quota: QuotaLedger?
+    /// Requests in flight, at most `settings.maxInFlight`.
+    public nonisolated let inFlight: InFlightLimit
     private var limiter: RateLimiter
     private var breaker: CircuitBreaker
     private let origin = ContinuousClock.now
@@ -34,6 +40,7 @@ public actor ProviderGuard {
         self.id = id
         self.settings = settings
         self.quota = quota
+        inFlight = InFlightLimit(limit: settings.maxInFlight)
         limiter = RateLimiter(configuration: settings.rate)
         breaker = CircuitBreaker(configuration: settings.breaker)
     }
@@ -109,7 +116,8 @@ public actor ProviderGuard {
     }
 }
 
-/// A provider's view of the HTTP client: every request takes a rate-limit slot first; a throttle
+/// A provider's view of the HTTP client: every request waits for an in-flight place and a rate-limit
+/// slot first (and a unit of the daily quota, when there is one); a throttle
 /// status pauses the provider; transient failures (transport errors, 5xx) are retried with backoff and
 /// full jitter while attempts and the call's time allow.
 struct GuardedFetcher: HTTPFetching {
@@ -124,27 +132,17 @@ struct GuardedFetcher: HTTPFetching {
         var generator = SystemRandomNumberGenerator()
         var attempt = 1
         while true {
+            let step: Step
             do {
-                try await guardian.takeSlot(before: deadline)
+                step = try await guardian.inFlight.run { await self.attempt(request, deadline: deadline) }
             } catch {
-                // No slot before the deadline: answer as the provider itself would (429 is a throttle for all).
-                return Self.throttled(request, retryAfter: Self.seconds(error))
+                throw .cancelled
             }
-            if let quota = guardian.quota {
-                let taken: Bool
-                do { taken = try await quota.take() } catch { throw .unavailable("daily quota ledger: \(error)") }
-                guard taken else {
-                    return Self.throttled(request, retryAfter: QuotaLedger.untilReset().components.seconds)
-                }
-            }
-            var attemptRequest = request
-            let remaining = ContinuousClock.now.duration(to: deadline)
-            attemptRequest.timeout = min(request.timeout ?? remaining, remaining)
             let result: Result<OutboundResponse, OutboundError>
-            do { result = .success(try await inner.send(attemptRequest)) } catch { result = .failure(error) }
-            if case .success(let response) = result, throttleStatuses.contains(response.status) {
-                await guardian.pause(for: ProviderHTTP.retryAfter(response))
-                return response
+            switch step {
+            case .final(let response): return response
+            case .failed(let error): throw error
+            case .sent(let sent): result = sent
             }
             let transient: Bool = switch result {
             case .success(let response): response.status >= 500
@@ -159,6 +157,41 @@ struct GuardedFetcher: HTTPFetching {
             try? await Task.sleep(for: delay)
             attempt += 1
         }
+    }
+
+    private enum Step {
+        /// An answer to give the provider as is (a throttle, real or ours).
+        case final(OutboundResponse)
+        case failed(OutboundError)
+        /// The request was sent: its response or transport error, which may be retried.
+        case sent(Result<OutboundResponse, OutboundError>)
+    }
+
+    /// One attempt, holding an in-flight place: a rate-limit slot, a unit of the daily quota, the request.
+    private func attempt(_ request: OutboundRequest, deadline: ContinuousClock.Instant) async -> Step {
+        do {
+            try await guardian.takeSlot(before: deadline)
+        } catch {
+            // No slot before the deadline: answer as the provider itself would (429 is a throttle for all).
+            return .final(Self.throttled(request, retryAfter: Self.seconds(error)))
+        }
+        if let quota = guardian.quota {
+            let taken: Bool
+            do { taken = try await quota.take() } catch { return .failed(.unavailable("daily quota ledger: \(error)")) }
+            guard taken else {
+                return .final(Self.throttled(request, retryAfter: QuotaLedger.untilReset().components.seconds))
+            }
+        }
+        var attemptRequest = request
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        attemptRequest.timeout = min(request.timeout ?? remaining, remaining)
+        let result: Result<OutboundResponse, OutboundError>
+        do { result = .success(try await inner.send(attemptRequest)) } catch { result = .failure(error) }
+        if case .success(let response) = result, throttleStatuses.contains(response.status) {
+            await guardian.pause(for: ProviderHTTP.retryAfter(response))
+            return .final(response)
+        }
+        return .sent(result)
     }
 
     private static func throttled(_ request: OutboundRequest, retryAfter seconds: Int64) -> OutboundResponse {

@@ -135,19 +135,19 @@ struct CoverStorageTests {
                 try await store.delete(try #require(try await store.cover(twoID)))
 
                 let configuration = service.application.configuration
-                let found = try await ImageMaintenance.reconcile(configuration: configuration, repair: false, logger: .quiet)
+                let found = try await Maintenance.reconcileImages(configuration: configuration, repair: false, logger: .quiet)
                 #expect(found.missingFiles == [oneID: ["thumb"]], "\(found)")
                 #expect(found.danglingReferences == ["books/two"], "\(found)")
                 #expect(found.renditionsMade.isEmpty && found.referencesCleared.isEmpty, "nothing changes without --repair")
 
-                let repaired = try await ImageMaintenance.reconcile(configuration: configuration, repair: true, logger: .quiet)
+                let repaired = try await Maintenance.reconcileImages(configuration: configuration, repair: true, logger: .quiet)
                 #expect(repaired.renditionsMade == [oneID: ["thumb"]], "\(repaired)")
                 #expect(repaired.referencesCleared == ["books/two"], "\(repaired)")
                 #expect(try await service.client.send("GET", "/v1/images/\(oneID)/thumb", auth: .none).status == 200)
                 let two = EntityView(try await service.entity(.books, "two"))
                 #expect(two.status == "missing" && two.coverIsNull && two.lookupIsNull, "\(two)")
 
-                let clean = try await ImageMaintenance.reconcile(configuration: configuration, repair: false, logger: .quiet)
+                let clean = try await Maintenance.reconcileImages(configuration: configuration, repair: false, logger: .quiet)
                 #expect(clean.isClean, "\(clean)")
             }
         }

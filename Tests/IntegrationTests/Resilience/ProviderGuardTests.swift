@@ -11,12 +11,12 @@ struct ProviderGuardTests {
     static let book = LookupQuery(mediaType: .books, isbn: "9780980200447")
 
     static func guardian(rate: RateLimiter.Configuration = .init(rate: .perSecond(1000)), minimumCalls: Int = 10, wait: Duration = .seconds(30),
-                         retries: Int = 1) -> ProviderGuard {
+                         retries: Int = 1, maxInFlight: Int = 8) -> ProviderGuard {
         ProviderGuard(id: .openLibrary, settings: .init(
             rate: rate,
             breaker: .init(slidingWindowSize: minimumCalls, minimumCalls: minimumCalls, waitDuration: wait, permittedCallsInHalfOpen: 1),
             retry: .init(maxAttempts: retries, base: .milliseconds(10), cap: .milliseconds(50)),
-            defaultPause: .seconds(5)))
+            defaultPause: .seconds(5), maxInFlight: maxInFlight))
     }
 
     static func registry(_ fake: FakeProvider, _ guardian: ProviderGuard, budget: Duration = .seconds(5)) -> ProviderRegistry {
@@ -76,7 +76,7 @@ struct ProviderGuardTests {
         try await FakeProvider.with(.musicBrainz) { fake in
             fake.scenario = .throttle(retryAfter: "2")
             let guardian = ProviderGuard(id: .musicBrainz, settings: .init(
-                rate: .init(rate: .perSecond(1000)), breaker: .init(), retry: .init(maxAttempts: 1), defaultPause: .seconds(5)))
+                rate: .init(rate: .perSecond(1000)), breaker: .init(), retry: .init(maxAttempts: 1), defaultPause: .seconds(5), maxInFlight: 8))
             let registry = ProviderRegistry(settings: fake.settings, fetcher: LoopbackHTTP.shared, logger: .quiet,
                                             guards: [.musicBrainz: guardian], callBudget: .seconds(10))
             let provider = try #require(registry.enabled[.musicBrainz])
@@ -114,6 +114,19 @@ struct ProviderGuardTests {
             #expect(busiest <= 21, "\(busiest) calls in one second")
             let span = times.first!.duration(to: times.last!)
             #expect(span >= .seconds(5.9), "120 calls took \(span)")
+        }
+    }
+
+    @Test("a provider never has more requests in flight than its cap, and the cap is used")
+    func inFlightCap() async throws {
+        try await FakeProvider.with(.openLibrary) { fake in
+            fake.scenario = .slow(.milliseconds(300))
+            let registry = Self.registry(fake, Self.guardian(maxInFlight: 2), budget: .seconds(20))
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 { group.addTask { _ = await Self.lookUp(registry) } }
+            }
+            #expect(fake.requests(to: .openLibrary).count >= 8)
+            #expect(fake.peakInFlight == 2, "at most \(fake.peakInFlight) requests were in flight at once")
         }
     }
 
@@ -159,7 +172,7 @@ struct ProviderGuardTests {
             fake.scenario = .hit
             func registry() -> ProviderRegistry {
                 let guardian = ProviderGuard(id: .upcItemDB, settings: .init(
-                    rate: .init(rate: .perSecond(1000)), breaker: .init(), retry: .init(maxAttempts: 1), defaultPause: .seconds(5)),
+                    rate: .init(rate: .perSecond(1000)), breaker: .init(), retry: .init(maxAttempts: 1), defaultPause: .seconds(5), maxInFlight: 8),
                     quota: QuotaLedger(database: database, provider: .upcItemDB, limit: 3))
                 return ProviderRegistry(settings: fake.settings, fetcher: LoopbackHTTP.shared, logger: .quiet, guards: [.upcItemDB: guardian])
             }

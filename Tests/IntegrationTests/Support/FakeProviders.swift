@@ -24,6 +24,8 @@ final class FakeProvider: Sendable {
         var defaultImage: (contentType: String, bytes: Data)?
         var issuedTokens: [String] = []
         var revokedTokens: Set<String> = []
+        var inFlight = 0
+        var peakInFlight = 0
     }
 
     /// Knobs for the data the fake serves.
@@ -183,6 +185,9 @@ final class FakeProvider: Sendable {
 
     var requests: [RecordedRequest] { state.withLock { $0.requests } }
 
+    /// The most requests this fake was answering at one time.
+    var peakInFlight: Int { state.withLock { $0.peakInFlight } }
+
     func requests(to service: FakeService) -> [RecordedRequest] {
         requests.filter { $0.service == service }
     }
@@ -208,7 +213,12 @@ final class FakeProvider: Sendable {
             service: route?.service, method: request.method.rawValue, path: path,
             queryItems: request.query.map { ($0.name, $0.value) }, headers: headers, body: body, time: ContinuousClock.now
         )
-        state.withLock { $0.requests.append(recorded) }
+        state.withLock { state in
+            state.requests.append(recorded)
+            state.inFlight += 1
+            state.peakInFlight = max(state.peakInFlight, state.inFlight)
+        }
+        defer { state.withLock { $0.inFlight -= 1 } }
         guard let route else {
             return Self.response(.text("no such route: \(request.method.rawValue) \(path)", status: 404))
         }

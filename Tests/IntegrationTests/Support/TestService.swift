@@ -42,6 +42,8 @@ struct TestService {
             "ENRICHER_PORT": "0",
             "ENRICHER_API_KEYS": apiKey,
             "ENRICHER_DB_STARTUP_TIMEOUT_SECONDS": "20",
+            // No scan may start on its own in the middle of a test; scan tests start theirs.
+            "ENRICHER_SCAN_SCHEDULE": "off",
         ]
         environment.merge(settings) { $1 }
         let configuration = try Configuration(environment: environment)

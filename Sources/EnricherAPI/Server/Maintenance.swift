@@ -1,0 +1,52 @@
+import EnricherCore
+import Enrichment
+import Images
+import Logging
+import MongoDB
+
+/// Operator tasks run from the command line against the configured database.
+public enum Maintenance {
+    /// Compares entities with stored covers; with `repair`, makes missing renditions again and clears
+    /// references to covers that are gone (those entities become `missing`, to be looked up anew).
+    public static func reconcileImages(configuration: Configuration, repair: Bool, logger: Logger) async throws -> ReconcileReport {
+        let rules = configuration.images
+        let inspector = try ImageInspector(
+            limits: ImageLimits(maxBytes: rules.maxBytes, maxPixels: rules.maxPixels, minShortSide: rules.minShortSide,
+                                placeholderSHA256s: rules.placeholderSHA256s),
+            threads: rules.threads, queueLimit: rules.queueLimit, maxWaiting: 4 * rules.queueLimit, logger: logger)
+        defer { inspector.shutdown() }
+        return try await withDatabase(configuration, logger: logger) { database in
+            let store = CoverStore(database: database)
+            let library = CoverLibrary(store: store, images: inspector, settings: EnrichmentServices.renditionSettings(rules),
+                                       duplicateDistance: rules.duplicateDistance)
+            return try await CoverReconciler(store: store, library: library, entities: EntityRepository(database: database), logger: logger)
+                .run(repair: repair)
+        }
+    }
+
+    /// What a scan would take now, as configured; changes nothing.
+    public static func planScan(configuration: Configuration, force: Bool, logger: Logger) async throws -> ScanPlan {
+        let mediaTypes = try EnrichmentServices.scannedMediaTypes(configuration)
+        return try await withDatabase(configuration, logger: logger) { database in
+            try await ScanService.plan(entities: EntityRepository(database: database), mediaTypes: mediaTypes,
+                                       batchSize: configuration.scans.batchSize, force: force)
+        }
+    }
+
+    /// Runs `body` with a small connection pool to the configured database, closed afterwards.
+    static func withDatabase<T>(_ configuration: Configuration, logger: Logger, _ body: (MongoDatabase) async throws -> T) async throws -> T {
+        let database = try MongoDatabase(.init(
+            uri: configuration.database.uri, databaseName: configuration.database.name,
+            threads: 2, queueLimit: 1000, serverSelectionTimeoutMS: Int32(configuration.database.serverSelectionTimeoutMS)
+        ))
+        do {
+            try await database.waitUntilReachable(timeout: configuration.database.startupTimeout, logger: logger)
+            let result = try await body(database)
+            await database.close()
+            return result
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+}
