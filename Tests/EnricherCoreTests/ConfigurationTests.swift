@@ -36,6 +36,45 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("the scan schedule is checked at start-up: hourly or slower passes, anything faster is refused naming the setting", arguments: [
+        ("0 */6 * * *", nil),
+        ("0 0 * * 1", nil),
+        ("0 2 * * *", nil),
+        ("off", nil),
+        ("*/30 * * * *", "runs 30 minutes apart"),
+        ("*/15 * * * *", "runs 15 minutes apart"),
+        ("0 2 * *", "expected 5 fields, got 4"),
+        ("0 25 * * *", "hour: 25 is outside 0-23"),
+        ("0 0 30 feb *", "never runs"),
+    ] as [(String, String?)])
+    func scanSchedule(text: String, problem: String?) throws {
+        let now = try Date("2026-11-23T16:00:00Z", strategy: .iso8601)
+        do {
+            let scans = try Configuration(environment: ["ENRICHER_SCAN_SCHEDULE": text], now: now).scans
+            #expect(problem == nil, "accepted '\(text)'")
+            #expect((scans.schedule == nil) == (text == "off"))
+        } catch {
+            let problem = try #require(problem, "refused '\(text)': \(error)")
+            #expect(error.description.hasPrefix("configuration ENRICHER_SCAN_SCHEDULE: '\(text)': "), "\(error)")
+            #expect(error.description.contains(problem), "\(error)")
+        }
+    }
+
+    @Test("the scan time zone must be a zone name; the batch size and run time are bounded")
+    func scanSettings() throws {
+        let berlin = try Configuration(environment: ["ENRICHER_SCAN_TIMEZONE": "Europe/Berlin"]).scans
+        #expect(berlin.timeZone.identifier == "Europe/Berlin")
+        #expect(berlin.batchSize == 25 && berlin.maxRuntime == .seconds(3600))
+        for (key, value, reason) in [("ENRICHER_SCAN_TIMEZONE", "Mars/Olympus", "is not a time zone name"),
+                                     ("ENRICHER_SCAN_BATCH_SIZE", "0", "0 is outside 1...10000"),
+                                     ("ENRICHER_SCAN_MAX_RUNTIME_SECONDS", "0", "0 is outside 1...86400")] {
+            #expect(throws: ConfigurationError.self) { try Configuration(environment: [key: value]) }
+            do { _ = try Configuration(environment: [key: value]) } catch {
+                #expect(error.description.hasPrefix("configuration \(key): ") && error.description.contains(reason), "\(error)")
+            }
+        }
+    }
+
     @Test("a JSON file supplies values, the environment overrides them, unknown keys are refused")
     func file() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("enricher-\(UUID()).json")

@@ -1,4 +1,6 @@
+import EnricherCore
 import Foundation
+import MongoDB
 import Testing
 
 /// The `enricher` binary as an operator runs it.
@@ -27,10 +29,52 @@ struct CommandLineTests {
         (["config", "check"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_MAX_BODY_BYTES": "lots"], "ENRICHER_MAX_BODY_BYTES"),
         (["config", "check"], [:], "ENRICHER_API_KEYS"),
         (["serve"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_LOG_LEVEL": "chatty"], "ENRICHER_LOG_LEVEL"),
+        (["serve"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_SCAN_SCHEDULE": "*/30 * * * *"], "ENRICHER_SCAN_SCHEDULE"),
+        (["scan", "--dry-run"], ["ENRICHER_SCAN_SCHEDULE": "*/15 * * * *"], "ENRICHER_SCAN_SCHEDULE"),
     ])
     func invalidSetting(arguments: [String], environment: [String: String], key: String) throws {
         let result = try Self.run(arguments, environment: environment)
         #expect(result.status == 2, "\(result.output)")
         #expect(result.output.contains("enricher: configuration \(key):"), "\(result.output)")
+    }
+
+    @Test("scan --dry-run prints the split a scan would use and changes nothing")
+    func scanDryRun() async throws {
+        let name = TestDatabase.uniqueName("dryrun")
+        let database = try MongoDatabase(.init(uri: try TestDatabase.uri(), databaseName: name))
+        do {
+            try await dryRunScenario(database, name: name)
+        } catch {
+            _ = try? await database.command(["dropDatabase": 1])
+            await database.close()
+            throw error
+        }
+        _ = try? await database.command(["dropDatabase": 1])
+        await database.close()
+    }
+
+    private func dryRunScenario(_ database: MongoDatabase, name: String) async throws {
+        let entities = EntityRepository(database: database)
+        try await entities.ensureIndexes()
+        for (mediaType, count) in [(MediaType.books, 30), (.movies, 2), (.games, 9), (.musics, 9)] {
+            for index in 0..<count { _ = try await entities.upsert(EntityKey(mediaType: mediaType, id: "e\(index)"), EntityDraft(title: "T\(index)")) }
+        }
+        let environment = ["MONGODB_URI": try TestDatabase.uri(), "ENRICHER_DATABASE": name, "ENRICHER_SCAN_BATCH_SIZE": "21"]
+        let result = try Self.run(["scan", "--dry-run", "--json"], environment: environment)
+        try #require(result.status == 0, "\(result.output)")
+        let start = try #require(result.output.firstIndex(of: "{"), "\(result.output)")
+        let plan = try #require(try JSONSerialization.jsonObject(with: Data(result.output[start...].utf8)) as? [String: Any])
+        #expect(plan["dryRun"] as? Bool == true)
+        #expect(plan["pending"] as? [String: Int] == ["books": 30, "movies": 2, "games": 9, "musics": 9], "\(plan)")
+        // 21 over four types: movies uses its 2; 19 left over three: 6 each, the one over to books.
+        #expect(plan["allocation"] as? [String: Int] == ["books": 7, "movies": 2, "games": 6, "musics": 6], "\(plan)")
+        #expect(plan["total"] as? Int == 21)
+        let table = try Self.run(["scan", "--dry-run"], environment: environment)
+        #expect(table.status == 0 && table.output.contains("Dry run: nothing was changed."), "\(table.output)")
+        // Nothing was queued or recorded.
+        #expect(try await database.collection("enrichment_tasks").countDocuments() == 0)
+        #expect(try await database.collection("scans").countDocuments() == 0)
+        let refused = try Self.run(["scan"], environment: environment)
+        #expect(refused.status != 0 && refused.output.contains("only --dry-run"), "\(refused.output)")
     }
 }

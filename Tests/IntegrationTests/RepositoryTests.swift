@@ -23,6 +23,12 @@ struct RepositoryTests {
         }
     }
 
+    @Test("the contract's version is the service's")
+    func contractVersion() throws {
+        let contract = try Self.read("openapi/openapi.yaml")
+        #expect(contract.contains("\n  version: \(EnricherVersion.current)\n"), "openapi/openapi.yaml info.version is not \(EnricherVersion.current)")
+    }
+
     /// Docker cannot run here, but Debian 12's package index can say whether what the image installs exists.
     @Test("every package the Dockerfile installs exists in Debian 12")
     func dockerfilePackagesExist() throws {
