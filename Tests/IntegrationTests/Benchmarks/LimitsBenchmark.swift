@@ -1,0 +1,130 @@
+import EnricherCore
+import Foundation
+import Testing
+
+/// The `scripts/bench limits` driver, kept with the tests because it runs the real service against the
+/// fake providers. It runs only when `ENRICHER_BENCH=limits` and writes its report to `BENCH_OUTPUT`.
+///
+/// Four providers, each limited to 5 requests a second (burst 1), one per media type; 200 entities, 50
+/// of each type. The time the limits allow is what the busiest provider's requests need at 5/s, counted
+/// at the fakes. The catalog's own design (MediaSet's background lookup) takes one entity at a time and
+/// waits one fixed delay after each, long enough for the most requests an entity makes; it is run here
+/// too, against the same fakes and limits, on a sample of the entities.
+@Suite("Benchmark: provider limits", .serialized)
+struct LimitsBenchmark {
+    static let environment = ProcessInfo.processInfo.environment
+    static let enabled = environment["ENRICHER_BENCH"] == "limits"
+    static let rate = 5.0
+    /// The guarded (rate-limited) API services of each provider used, by media type.
+    static let providers: [(mediaType: MediaType, kind: FakeProvider.Kind, name: String, services: Set<FakeService>)] = [
+        (.books, .openLibrary, "openlibrary", [.openLibrary]),
+        (.movies, .tmdb, "tmdb", [.tmdb]),
+        (.games, .giantBomb, "giantbomb", [.giantBomb]),
+        (.musics, .musicBrainz, "musicbrainz", [.musicBrainz, .coverArtArchive]),
+    ]
+
+    /// Every album has the barcode the fake MusicBrainz knows (its fixture's own has a wrong check digit).
+    static let musicBarcode = Identifiers.ean13(40_000)
+
+    static func settings(_ world: FakeWorld, workers: Int) -> [String: String] {
+        world[.musicBrainz].options.storedBarcode = musicBarcode
+        return world.environment.merging([
+            ConfigurationKey.openLibraryRate.name: "5/s", ConfigurationKey.tmdbRate.name: "5/s",
+            ConfigurationKey.giantBombRate.name: "5/s", ConfigurationKey.musicBrainzRate.name: "5/s",
+            ConfigurationKey.chainBooks.name: "openlibrary", ConfigurationKey.chainMovies.name: "tmdb",
+            ConfigurationKey.chainGames.name: "giantbomb", ConfigurationKey.chainMusics.name: "musicbrainz",
+            ConfigurationKey.providersDisabled.name: "googlebooks,upcitemdb,igdb",
+            ConfigurationKey.workers.name: "\(workers)",
+            ConfigurationKey.logLevel.name: "error",
+        ]) { $1 }
+    }
+
+    static func entities(count: Int) -> [[String: Any]] {
+        var entities: [[String: Any]] = []
+        for index in 0..<count / 4 {
+            entities.append(["mediaType": "books", "id": "b\(index)", "isbn": Identifiers.isbn13(10_000 + index), "title": "Book \(index)"])
+            entities.append(["mediaType": "movies", "id": "m\(index)", "barcode": Identifiers.upcA(20_000 + index), "title": "The Matrix"])
+            entities.append(["mediaType": "games", "id": "g\(index)", "barcode": Identifiers.upcA(30_000 + index, prefix: 8), "title": "Elden Ring", "platform": "PC"])
+            entities.append(["mediaType": "musics", "id": "a\(index)", "barcode": Self.musicBarcode, "title": "Album \(index)", "artist": "Artist"])
+        }
+        return entities
+    }
+
+    /// Guarded API requests each provider received.
+    static func requests(_ world: FakeWorld) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: providers.map { provider in
+            (provider.name, world[provider.kind].requests.filter { $0.service.map(provider.services.contains) ?? false }.count)
+        })
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    @Test("200 entities over four providers limited to 5/s: time taken against the time the limits allow", .enabled(if: enabled))
+    func limits() async throws {
+        let count = Int(Self.environment["BENCH_ENTITIES"] ?? "") ?? 200
+        let sample = Int(Self.environment["BENCH_CATALOG_ENTITIES"] ?? "") ?? 40
+        let entities = Self.entities(count: count)
+        var report: [String] = []
+
+        // Enricher: one job over every entity, workers enough to keep all four providers busy.
+        let (ours, perProvider) = try await FakeWorld.with { world in
+            try await TestService.with(Self.settings(world, workers: 8)) { service in
+                let stored = try await service.client.post("/v1/entities/batch", ["entities": entities])
+                try #require(stored.status == 200 && (try stored.json["created"] as? Int) == count, "\(stored.text.prefix(800))")
+                let clock = ContinuousClock()
+                let start = clock.now
+                let job = try await service.rerun(entities.map { (MediaType(rawValue: $0["mediaType"] as! String)!, $0["id"] as! String) }, force: false)
+                let final = try await service.waitForJob(job, deadline: .seconds(600))
+                let elapsed = Self.seconds(clock.now - start)
+                let counts = final["counts"] as? [String: Int] ?? [:]
+                let missed = (final["items"] as? [[String: Any]])?.first { $0["outcome"] as? String != "found" }
+                try #require(counts["found"] == count, "every entity should be found: \(counts), for example \(missed ?? [:])")
+                return (elapsed, Self.requests(world))
+            }
+        }
+        let allowed = perProvider.values.map { Double(max(0, $0 - 1)) / Self.rate }.max() ?? 0
+        let perEntity = Self.providers.map { Double(perProvider[$0.name] ?? 0) / Double(count / 4) }.max() ?? 1
+        let fixedDelay = perEntity / Self.rate
+
+        // The catalog's design: one entity at a time, a fixed delay after each.
+        let catalogSample = try await FakeWorld.with { world in
+            try await TestService.with(Self.settings(world, workers: 1)) { service in
+                let some = Array(entities.prefix(sample))
+                let stored = try await service.client.post("/v1/entities/batch", ["entities": some])
+                try #require(stored.status == 200)
+                let clock = ContinuousClock()
+                let start = clock.now
+                for entity in some {
+                    let job = try await service.rerun([(MediaType(rawValue: entity["mediaType"] as! String)!, entity["id"] as! String)], force: false)
+                    _ = try await service.waitForJob(job)
+                    try await Task.sleep(for: .seconds(fixedDelay))
+                }
+                return Self.seconds(clock.now - start)
+            }
+        }
+        let catalog = catalogSample / Double(sample) * Double(count)
+
+        report.append("\(count) entities (\(count / 4) per media type), 4 providers each limited to 5 requests/s with burst 1")
+        report.append("")
+        report.append("provider      API requests   time its limit needs")
+        for provider in Self.providers {
+            let n = perProvider[provider.name] ?? 0
+            let name = provider.name.padding(toLength: 13, withPad: " ", startingAt: 0)
+            report.append(name + String(format: " %12d %20.1f s", n, Double(max(0, n - 1)) / Self.rate))
+        }
+        report.append("")
+        report.append(String(format: "time the limits allow (busiest provider): %6.1f s", allowed))
+        report.append(String(format: "Enricher, one job, 8 workers:              %6.1f s  = %.2fx the limits (target: within 10%%, %@)",
+                             ours, ours / allowed, (ours <= allowed * 1.1 ? "met" : "MISSED") as NSString))
+        report.append(String(format: "catalog design, one entity at a time with a fixed %.2f s delay: %6.1f s  = %.2fx the limits, %.1fx Enricher's time",
+                             fixedDelay, catalog, catalog / allowed, catalog / ours))
+        report.append(String(format: "  (measured on %d entities: %.1f s, scaled to %d)", sample, catalogSample, count))
+        let text = report.joined(separator: "\n") + "\n"
+        if let path = Self.environment["BENCH_OUTPUT"] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        }
+        #expect(ours >= allowed * 0.99, "faster than the limits allow: the limiter let too much through")
+    }
+}
