@@ -130,7 +130,7 @@ struct EnrichmentServices: Sendable {
             library: library, entities: entities, selection: rules.selection == .best ? .best : .first, logger: logger)
         let jobSettings = configuration.jobs
         worker = EnrichmentWorker(
-            configuration: .init(workers: jobSettings.workers, lease: jobSettings.lease, poll: jobSettings.poll,
+            configuration: .init(workers: jobSettings.workers, queueSize: jobSettings.queueSize, lease: jobSettings.lease, poll: jobSettings.poll,
                                  maxDeferrals: jobSettings.throttleDeferrals, defaultRetry: jobSettings.throttleDefaultRetry),
             store: jobs, entities: entities, engine: engine, signal: signal, logger: logger)
         scans = ScanService(settings: Self.scanSettings(configuration), store: ScanStore(database: database), jobs: jobs,

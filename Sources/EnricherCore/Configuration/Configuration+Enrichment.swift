@@ -105,6 +105,7 @@ extension Configuration {
     public struct Jobs: Sendable {
         public var maxEntities: Int
         public var workers: Int
+        public var queueSize: Int
         public var lease: Duration
         public var poll: Duration
         public var throttleDeferrals: Int
@@ -113,6 +114,7 @@ extension Configuration {
         init(_ reader: ConfigurationReader) throws(ConfigurationError) {
             maxEntities = try reader.integer(.jobMaxEntities, in: 1...1000)
             workers = try reader.integer(.workers, in: 1...256)
+            queueSize = try reader.integer(.queueSize, in: 1...10_000)
             lease = .seconds(try reader.integer(.leaseSeconds, in: 2...86_400))
             poll = .milliseconds(try reader.integer(.pollMilliseconds, in: 10...60_000))
             throttleDeferrals = try reader.integer(.throttleDeferrals, in: 0...100)

@@ -64,6 +64,8 @@ extension ConfigurationKey {
         "Most entities in one POST /v1/enrichments (1 to 1000).")
     public static let workers = ConfigurationKey("ENRICHER_WORKERS", "4",
         "Entities enriched at once.")
+    public static let queueSize = ConfigurationKey("ENRICHER_JOB_QUEUE_SIZE", "8",
+        "Claimed work held in memory ahead of the workers (claimed in batches, its leases renewed while it waits); workers take from it fairly across media types.")
     public static let leaseSeconds = ConfigurationKey("ENRICHER_JOB_LEASE_SECONDS", "120",
         "How long a worker's claim on queued work lasts without renewal; work of a crashed process is taken again after it.")
     public static let pollMilliseconds = ConfigurationKey("ENRICHER_JOB_POLL_MS", "1000",
@@ -74,7 +76,7 @@ extension ConfigurationKey {
         "Wait before retrying a throttled entity when the provider gave no Retry-After.")
 
     public static let enrichment: [ConfigurationKey] = [
-        jobMaxEntities, workers, leaseSeconds, pollMilliseconds, throttleDeferrals, throttleDefaultRetry,
+        jobMaxEntities, workers, queueSize, leaseSeconds, pollMilliseconds, throttleDeferrals, throttleDefaultRetry,
     ]
 
     public static let providersDisabled = ConfigurationKey("ENRICHER_PROVIDERS_DISABLED", nil,

@@ -93,9 +93,12 @@ public struct JobItem: Sendable, Equatable {
 public struct ClaimedTask: Sendable, Equatable {
     /// The task's own id.
     public var id: String
+    /// The claim's token: the lease is held while the task's `owner` is this.
+    public var owner: String
     public var jobID: String
     public var key: EntityKey
     public var force: Bool
+    public var priority: JobPriority
     /// How many times the task has been claimed, this time included (more than one: a worker died or
     /// the entity was throttled before).
     public var attempts: Int

@@ -2,22 +2,24 @@ import EnricherCore
 import Foundation
 import Logging
 
-/// Runs queued enrichment work: a fixed number of loops, each claiming one due task at a time with a
-/// lease, enriching its entity, and recording the outcome. The lease is renewed while the work runs;
-/// at shutdown, work in hand is given back to the queue rather than recorded half done.
-///
-/// This is the seam the scheduler builds on: it decides what is queued; rate limits and breakers sit
-/// in front of the providers.
+/// Runs queued enrichment work. A feeder claims due tasks from MongoDB in batches, with a lease, into a
+/// bounded in-memory queue (`queueSize`; it claims only what fits, so nothing is loaded ahead of the
+/// workers beyond that, and the leases of waiting tasks are renewed); `workers` loops take from it,
+/// fairly across media types, enrich the entity and record the outcome. The lease is renewed while the
+/// work runs. At shutdown, in-flight calls are cancelled and every task in hand or waiting is given back
+/// to the queue rather than recorded half done.
 public final class EnrichmentWorker: Sendable {
     public struct Configuration: Sendable {
         public var workers: Int
+        public var queueSize: Int
         public var lease: Duration
         public var poll: Duration
         public var maxDeferrals: Int
         public var defaultRetry: Duration
 
-        public init(workers: Int, lease: Duration, poll: Duration, maxDeferrals: Int, defaultRetry: Duration) {
+        public init(workers: Int, queueSize: Int, lease: Duration, poll: Duration, maxDeferrals: Int, defaultRetry: Duration) {
             self.workers = workers
+            self.queueSize = queueSize
             self.lease = lease
             self.poll = poll
             self.maxDeferrals = maxDeferrals
@@ -50,50 +52,76 @@ public final class EnrichmentWorker: Sendable {
         } catch {
             logger.warning("could not complete finished jobs at start-up", metadata: ["error": "\(error)"])
         }
+        let queue = TaskQueue(capacity: configuration.queueSize)
         await withTaskGroup(of: Void.self) { group in
-            for index in 0..<configuration.workers {
-                group.addTask { await self.loop(index) }
+            group.addTask { await self.feed(queue) }
+            group.addTask { await self.renewWaiting(queue) }
+            for _ in 0..<configuration.workers {
+                group.addTask {
+                    while let task = await queue.take() {
+                        await self.process(task)
+                        queue.finished(task)
+                    }
+                }
             }
+        }
+        // Stopped: claimed tasks no worker started go back to the queue, for the next process to take at once.
+        for task in queue.close() {
+            _ = try? await store.requeue(task, dueAt: Date(), deferred: false)
         }
     }
 
-    private func loop(_ index: Int) async {
+    /// Claims due work whenever the queue has room, as much as fits.
+    private func feed(_ queue: TaskQueue) async {
         var claims = 0
         while !Task.isCancelled {
+            let space = await queue.waitForSpace()
+            guard space > 0 else { continue }
             claims += 1
-            let owner = "\(instance)-\(index)-\(claims)"
-            let claimed: [ClaimedTask]
             do {
-                claimed = try await store.claim(limit: 1, owner: owner, lease: configuration.lease)
+                let claimed = try await store.claim(limit: space, owner: "\(instance)-\(claims)", lease: configuration.lease)
+                if claimed.isEmpty {
+                    await signal.wait(timeout: configuration.poll)
+                } else {
+                    queue.push(claimed)
+                }
             } catch {
                 logger.warning("could not claim work", metadata: ["error": "\(error)"])
                 await signal.wait(timeout: configuration.poll)
-                continue
             }
-            guard let task = claimed.first else {
-                await signal.wait(timeout: configuration.poll)
-                continue
-            }
-            await process(task, owner: owner)
         }
     }
 
-    private func process(_ task: ClaimedTask, owner: String) async {
+    /// Keeps the leases of tasks waiting in the queue, every third of a lease.
+    private func renewWaiting(_ queue: TaskQueue) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.lease / 3)
+            for task in queue.buffered where !Task.isCancelled {
+                _ = try? await store.renew(task, lease: configuration.lease)
+            }
+        }
+    }
+
+    private func process(_ task: ClaimedTask) async {
         var logger = self.logger
         logger[metadataKey: "job"] = "\(task.jobID)"
         logger[metadataKey: "entity"] = "\(task.key)"
         do {
+            guard try await store.start(task) else {
+                logger.debug("no longer queued for this claim (its scan stopped, or its lease ran out); not started")
+                return
+            }
             let taskLogger = logger
-            let outcome = try await withLeaseRenewed(task, owner: owner) {
+            let outcome = try await withLeaseRenewed(task) {
                 try await self.outcome(of: task, logger: taskLogger)
             }
             if case .deferred(let retryAfter, let reason) = outcome, task.deferrals < configuration.maxDeferrals {
                 let wait = retryAfter ?? configuration.defaultRetry
-                try await store.requeue(task, owner: owner, dueAt: Date().addingTimeInterval(wait.seconds), deferred: true,
+                try await store.requeue(task, dueAt: Date().addingTimeInterval(wait.seconds), deferred: true,
                                         detail: "throttled, retrying in \(wait.components.seconds) s: \(reason)")
                 return
             }
-            guard try await store.finish(task, owner: owner, outcome: outcome.taskOutcome, detail: outcome.detail) else {
+            guard try await store.finish(task, outcome: outcome.taskOutcome, detail: outcome.detail) else {
                 logger.warning("lease lost before the outcome was recorded; another worker has the task")
                 return
             }
@@ -102,7 +130,7 @@ public final class EnrichmentWorker: Sendable {
             }
         } catch is CancellationError {
             // Shutting down: give the work back so the next process takes it at once.
-            _ = try? await store.requeue(task, owner: owner, dueAt: Date(), deferred: false)
+            _ = try? await store.requeue(task, dueAt: Date(), deferred: false)
         } catch {
             // A database failure: leave the lease to expire and the task to be taken again.
             logger.error("enrichment failed; the task will be retried when its lease expires", metadata: ["error": "\(error)"])
@@ -125,13 +153,13 @@ public final class EnrichmentWorker: Sendable {
     }
 
     /// Runs `body` while renewing the task's lease every third of its length.
-    private func withLeaseRenewed<T: Sendable>(_ task: ClaimedTask, owner: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    private func withLeaseRenewed<T: Sendable>(_ task: ClaimedTask, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {
                 while !Task.isCancelled {
                     try await Task.sleep(for: self.configuration.lease / 3)
-                    _ = try? await self.store.renew(task, owner: owner, lease: self.configuration.lease)
+                    _ = try? await self.store.renew(task, lease: self.configuration.lease)
                 }
                 return nil
             }

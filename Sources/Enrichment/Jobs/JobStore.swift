@@ -171,8 +171,9 @@ public struct JobStore: Sendable {
             guard let id = document["_id"]?.stringValue, let jobID = document["jobId"]?.stringValue,
                   let key = Self.key(document) else { return nil }
             return ClaimedTask(
-                id: id, jobID: jobID, key: key,
+                id: id, owner: owner, jobID: jobID, key: key,
                 force: document["force"]?.boolValue ?? false,
+                priority: document["priority"]?.int64Value.flatMap { JobPriority(rawValue: Int($0)) } ?? .onDemand,
                 attempts: Int(document["attempts"]?.int64Value ?? 1),
                 deferrals: Int(document["deferrals"]?.int64Value ?? 0),
                 jobCreatedAt: document["jobCreatedAt"]?.dateValue ?? Date(timeIntervalSince1970: 0)
@@ -180,46 +181,54 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// Marks a claimed task started. False when it is no longer this claim's to start: its scan deferred
+    /// it while it waited in a worker's queue, or its lease ran out and another worker took it.
+    public func start(_ task: ClaimedTask, now: Date = Date()) async throws -> Bool {
+        try await tasks.updateOne(["_id": .string(task.id), "owner": .string(task.owner), "state": .string(JobItem.State.queued.rawValue)],
+                                  ["$set": ["startedAt": .date(now)]]).matchedCount == 1
+    }
+
     /// Extends a lease still held. False when it was lost (expired and taken by another worker).
     @discardableResult
-    public func renew(_ task: ClaimedTask, owner: String, lease: Duration, now: Date = Date()) async throws -> Bool {
-        try await tasks.updateOne(["_id": .string(task.id), "owner": .string(owner)],
+    public func renew(_ task: ClaimedTask, lease: Duration, now: Date = Date()) async throws -> Bool {
+        try await tasks.updateOne(["_id": .string(task.id), "owner": .string(task.owner)],
                                   ["$set": ["dueAt": .date(now.addingTimeInterval(lease.seconds))]]).matchedCount == 1
     }
 
     /// Records a task's outcome if the lease is still held. False when it was lost.
     @discardableResult
-    public func finish(_ task: ClaimedTask, owner: String, outcome: TaskOutcome, detail: String?, now: Date = Date()) async throws -> Bool {
+    public func finish(_ task: ClaimedTask, outcome: TaskOutcome, detail: String?, now: Date = Date()) async throws -> Bool {
         var set: BSONDocument = [
             "state": .string(JobItem.State.done.rawValue),
             "outcome": .string(outcome.rawValue),
             "finishedAt": .date(now),
         ]
         if let detail { set["detail"] = .string(detail) }
-        return try await tasks.updateOne(["_id": .string(task.id), "owner": .string(owner)],
+        return try await tasks.updateOne(["_id": .string(task.id), "owner": .string(task.owner)],
                                          ["$set": .document(set), "$unset": ["owner": ""]]).matchedCount == 1
     }
 
     /// Puts a task back in the queue, due at `dueAt` (a throttled entity, or work given back at shutdown).
     @discardableResult
-    public func requeue(_ task: ClaimedTask, owner: String, dueAt: Date, deferred: Bool, detail: String? = nil) async throws -> Bool {
+    public func requeue(_ task: ClaimedTask, dueAt: Date, deferred: Bool, detail: String? = nil) async throws -> Bool {
         var set: BSONDocument = ["dueAt": .date(dueAt)]
         if let detail { set["detail"] = .string(detail) }
-        var update: BSONDocument = ["$set": .document(set), "$unset": ["owner": ""]]
+        var update: BSONDocument = ["$set": .document(set), "$unset": ["owner": "", "startedAt": ""]]
         if deferred { update["$inc"] = ["deferrals": 1] }
-        return try await tasks.updateOne(["_id": .string(task.id), "owner": .string(owner)], update).matchedCount == 1
+        return try await tasks.updateOne(["_id": .string(task.id), "owner": .string(task.owner)], update).matchedCount == 1
     }
 
-    /// Finishes the job's queued tasks no worker holds as `deferred` (left unmarked for a later run): a
-    /// scan that reached its run time stops taking entities this way. Returns how many were deferred.
+    /// Finishes the job's queued tasks no worker has started as `deferred` (left unmarked for a later run),
+    /// those claimed into a worker's queue included: a scan that reached its run time stops taking entities
+    /// this way. Returns how many were deferred.
     @discardableResult
     public func deferQueued(_ jobID: String, detail: String, now: Date = Date()) async throws -> Int {
         try await tasks.updateMany(
-            ["jobId": .string(jobID), "state": .string(JobItem.State.queued.rawValue), "owner": ["$exists": false]],
+            ["jobId": .string(jobID), "state": .string(JobItem.State.queued.rawValue), "startedAt": ["$exists": false]],
             ["$set": [
                 "state": .string(JobItem.State.done.rawValue), "outcome": .string(TaskOutcome.deferred.rawValue),
                 "detail": .string(detail), "finishedAt": .date(now),
-            ]]
+            ], "$unset": ["owner": ""]]
         ).modifiedCount
     }
 

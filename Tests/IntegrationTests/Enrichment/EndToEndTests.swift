@@ -98,6 +98,32 @@ struct EndToEndTests {
         }
     }
 
+    @Test("workers take queued work fairly across media types: a slow provider's entities do not hold every worker")
+    func fairAcrossMediaTypes() async throws {
+        try await FakeWorld.with { world in
+            // Each TMDb search takes 2 s; books are quick.
+            world[.tmdb].setScenario(.slow(.seconds(2)), for: .tmdb)
+            let settings = world.environment.merging([ConfigurationKey.workers.name: "2", ConfigurationKey.queueSize.name: "16"]) { $1 }
+            try await TestService.with(settings) { service in
+                // The movies come first in the job.
+                let movies = (0..<4).map { (MediaType.movies, "fm-\($0)", ["barcode": Identifiers.upcA(8100 + $0), "title": "The Matrix"] as [String: Any]) }
+                let books = (0..<6).map { (MediaType.books, "fb-\($0)", ["isbn": Identifiers.isbn13(8200 + $0)] as [String: Any]) }
+                let job = try await service.enrich(movies + books)
+                let final = try await service.waitForJob(job)
+                let items = try #require(final["items"] as? [[String: Any]])
+                func finished(_ prefix: String) -> [Date] {
+                    items.filter { ($0["id"] as? String ?? "").hasPrefix(prefix) }
+                        .compactMap { ($0["finishedAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) } }.sorted()
+                }
+                let (movieTimes, bookTimes) = (finished("fm-"), finished("fb-"))
+                try #require(movieTimes.count == 4 && bookTimes.count == 6, "\(items)")
+                // One worker stays on movies while the other clears the books: every book is done before
+                // the second movie, where first-come order would have put all books after all movies.
+                #expect(bookTimes.last! < movieTimes[1], "books finished \(bookTimes), movies \(movieTimes)")
+            }
+        }
+    }
+
     @Test("enricher serve killed with SIGKILL mid-job: after a restart the job completes, nothing lost, nothing done twice")
     func crashAndRestart() async throws {
         try await FakeWorld.with { world in
