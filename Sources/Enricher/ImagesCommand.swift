@@ -26,11 +26,7 @@ struct ImagesCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try loadConfiguration(file: config, forServing: false)
             // Logs go to standard error: standard output carries the report.
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
-                return handler
-            }
+            bootstrapLogging(level: configuration.logLevel)
             let logger = Logger(label: "enricher")
             let report: ReconcileReport
             do {

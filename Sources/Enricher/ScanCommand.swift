@@ -31,11 +31,7 @@ struct ScanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try loadConfiguration(file: config, forServing: false)
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
-            return handler
-        }
+        bootstrapLogging(level: configuration.logLevel)
         let plan: ScanPlan
         do {
             plan = try await Maintenance.planScan(configuration: configuration, force: force, logger: Logger(label: "enricher"))
@@ -84,11 +80,10 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     static func json(_ plan: ScanPlan) throws -> String {
-        func byType(_ counts: [MediaType: Int]) -> [String: Int] { Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let value = PlanJSON(batchSize: plan.batchSize, force: plan.force, mediaTypes: plan.mediaTypes.map(\.rawValue),
-                             pending: byType(plan.pending), allocation: byType(plan.allocation), total: plan.total)
+                             pending: plan.pending.byName, allocation: plan.allocation.byName, total: plan.total)
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
 }

@@ -13,11 +13,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try loadConfiguration(file: config, forServing: true)
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
-            return handler
-        }
+        bootstrapLogging(level: configuration.logLevel)
         let logger = Logger(label: "enricher")
         logger.info("starting", metadata: [
             "version": "\(EnricherVersion.current)",
@@ -46,6 +42,15 @@ struct Serve: AsyncParsableCommand {
 }
 
 /// Reads the configuration from the environment (and a file), exiting with the offending key's name when invalid.
+/// Logs go to standard error at the configured level (standard output carries command output).
+func bootstrapLogging(level: String) {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = Logger.Level(rawValue: level) ?? .info
+        return handler
+    }
+}
+
 func loadConfiguration(file: String?, forServing: Bool) throws -> Configuration {
     var environment = ProcessInfo.processInfo.environment
     if let file { environment[ConfigurationKey.configFile.name] = file }

@@ -40,26 +40,16 @@ struct CommandLineTests {
 
     @Test("scan --dry-run prints the split a scan would use and changes nothing")
     func scanDryRun() async throws {
-        let name = TestDatabase.uniqueName("dryrun")
-        let database = try MongoDatabase(.init(uri: try TestDatabase.uri(), databaseName: name))
-        do {
-            try await dryRunScenario(database, name: name)
-        } catch {
-            _ = try? await database.command(["dropDatabase": 1])
-            await database.close()
-            throw error
-        }
-        _ = try? await database.command(["dropDatabase": 1])
-        await database.close()
+        try await TestDatabase.with("dryrun") { try await dryRunScenario($0) }
     }
 
-    private func dryRunScenario(_ database: MongoDatabase, name: String) async throws {
+    private func dryRunScenario(_ database: MongoDatabase) async throws {
         let entities = EntityRepository(database: database)
         try await entities.ensureIndexes()
         for (mediaType, count) in [(MediaType.books, 30), (.movies, 2), (.games, 9), (.musics, 9)] {
             for index in 0..<count { _ = try await entities.upsert(EntityKey(mediaType: mediaType, id: "e\(index)"), EntityDraft(title: "T\(index)")) }
         }
-        let environment = ["MONGODB_URI": try TestDatabase.uri(), "ENRICHER_DATABASE": name, "ENRICHER_SCAN_BATCH_SIZE": "21"]
+        let environment = ["MONGODB_URI": try TestDatabase.uri(), "ENRICHER_DATABASE": database.name, "ENRICHER_SCAN_BATCH_SIZE": "21"]
         let result = try Self.run(["scan", "--dry-run", "--json"], environment: environment)
         try #require(result.status == 0, "\(result.output)")
         let start = try #require(result.output.firstIndex(of: "{"), "\(result.output)")

@@ -22,17 +22,7 @@ struct MongoLayerTests {
 
     @discardableResult
     static func withDatabase<T>(_ body: (MongoDatabase) async throws -> T) async throws -> T {
-        let database = try MongoDatabase(.init(uri: try TestDatabase.uri(), databaseName: TestDatabase.uniqueName("mongo"), threads: 4))
-        do {
-            let result = try await body(database)
-            try await database.command(["dropDatabase": 1])
-            await database.close()
-            return result
-        } catch {
-            _ = try? await database.command(["dropDatabase": 1])
-            await database.close()
-            throw error
-        }
+        try await TestDatabase.with("mongo", body)
     }
 
     @Test("a Codable value round-trips through the server with dates as BSON dates, 64-bit ints, nesting, and absent optionals")

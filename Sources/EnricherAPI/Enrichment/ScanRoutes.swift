@@ -29,16 +29,12 @@ struct ScanRoutes: Sendable {
             try container.encode(run.startedAt, forKey: .startedAt)
             try container.encode(run.deadline, forKey: .deadline)
             try container.encode(run.finishedAt, forKey: .finishedAt)
-            try container.encode(Self.byType(run.pending), forKey: .pending)
-            try container.encode(Self.byType(run.allocation), forKey: .allocation)
+            try container.encode(run.pending.byName, forKey: .pending)
+            try container.encode(run.allocation.byName, forKey: .allocation)
             try container.encode(run.allocation.values.reduce(0, +), forKey: .total)
             try container.encode(run.jobID, forKey: .jobId)
             try container.encode(counts, forKey: .counts)
             try container.encode(run.detail, forKey: .detail)
-        }
-
-        static func byType(_ counts: [MediaType: Int]) -> [String: Int] {
-            Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })
         }
 
         enum CodingKeys: String, CodingKey {

@@ -15,3 +15,10 @@ public enum MediaType: String, Sendable, Codable, CaseIterable, Hashable {
 public enum IdentifierKind: String, Sendable {
     case isbn, barcode
 }
+
+extension Dictionary where Key == MediaType {
+    /// The same values keyed by media type name, as JSON shows them.
+    public var byName: [String: Value] {
+        Dictionary<String, Value>(uniqueKeysWithValues: map { ($0.key.rawValue, $0.value) })
+    }
+}

@@ -152,19 +152,7 @@ struct ProviderGuardTests {
 
     @Test("a daily quota stops calls once used up, and a restart keeps the day's count")
     func dailyQuota() async throws {
-        let uri = try TestDatabase.uri()
-        let database = try MongoDatabase(.init(uri: uri, databaseName: TestDatabase.uniqueName("quota")))
-        func cleanUp() async {
-            _ = try? await database.command(["dropDatabase": 1])
-            await database.close()
-        }
-        do {
-            try await quotaScenario(database)
-        } catch {
-            await cleanUp()
-            throw error
-        }
-        await cleanUp()
+        try await TestDatabase.with("quota") { try await quotaScenario($0) }
     }
 
     private func quotaScenario(_ database: MongoDatabase) async throws {

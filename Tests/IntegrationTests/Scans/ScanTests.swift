@@ -131,9 +131,8 @@ struct ScanTests {
 
     @Test("on-demand work is claimed before scan work queued earlier")
     func onDemandFirst() async throws {
-        let database = try MongoDatabase(.init(uri: try TestDatabase.uri(), databaseName: TestDatabase.uniqueName("priority")))
-        let store = JobStore(database: database)
-        do {
+        try await TestDatabase.with("priority") { database in
+            let store = JobStore(database: database)
             try await store.ensureIndexes()
             let earlier = Date().addingTimeInterval(-60)
             let scanKeys = (0..<5).map { EntityKey(mediaType: .books, id: "scan-\($0)") }
@@ -143,12 +142,6 @@ struct ScanTests {
             #expect(first.map(\.jobID) == [onDemand.id], "\(first)")
             let rest = try await store.claim(limit: 10, owner: "w-2", lease: .seconds(60))
             #expect(Set(rest.map(\.key)) == Set(scanKeys))
-        } catch {
-            _ = try? await database.command(["dropDatabase": 1])
-            await database.close()
-            throw error
         }
-        _ = try? await database.command(["dropDatabase": 1])
-        await database.close()
     }
 }

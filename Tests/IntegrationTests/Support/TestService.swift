@@ -20,6 +20,22 @@ enum TestDatabase {
     static func uniqueName(_ prefix: String = "t") -> String {
         "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
     }
+
+    /// Runs `body` with a database of its own (named `prefix_...`), dropped and closed afterwards.
+    @discardableResult
+    static func with<T>(_ prefix: String, threads: Int = 4, _ body: (MongoDatabase) async throws -> T) async throws -> T {
+        let database = try MongoDatabase(.init(uri: try uri(), databaseName: uniqueName(prefix), threads: threads))
+        do {
+            let result = try await body(database)
+            _ = try? await database.command(["dropDatabase": 1])
+            await database.close()
+            return result
+        } catch {
+            _ = try? await database.command(["dropDatabase": 1])
+            await database.close()
+            throw error
+        }
+    }
 }
 
 /// A real Enricher, in this process, on a free loopback port, with its own database.
