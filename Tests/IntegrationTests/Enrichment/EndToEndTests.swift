@@ -1,5 +1,6 @@
 import BSON
 import EnricherCore
+import Enrichment
 import Foundation
 import MongoDB
 import Testing
@@ -120,6 +121,40 @@ struct EndToEndTests {
                 // One worker stays on movies while the other clears the books: every book is done before
                 // the second movie, where first-come order would have put all books after all movies.
                 #expect(bookTimes.last! < movieTimes[1], "books finished \(bookTimes), movies \(movieTimes)")
+            }
+        }
+    }
+
+    @Test("stopping the service cancels in-flight provider calls and gives every claimed task back at once")
+    func shutdownReleasesWork() async throws {
+        try await FakeWorld.with { world in
+            let openLibrary = world[.openLibrary]
+            // Covers hang far longer than a shutdown may take.
+            openLibrary.setScenario(.slow(.seconds(20)), for: .openLibraryCovers)
+            let settings = world.environment.merging([ConfigurationKey.workers.name: "2", ConfigurationKey.queueSize.name: "4"]) { $1 }
+            try await TestService.with(settings) { service in
+                let job = try await service.enrich((0..<6).map { (.books, "sd-\($0)", ["isbn": Identifiers.isbn13(8300 + $0)]) })
+                try await openLibrary.waitForRequests(2, to: .openLibraryCovers, deadline: .seconds(20))
+                let name = service.application.configuration.database.name
+                let clock = ContinuousClock()
+                let started = clock.now
+                await service.application.stop()
+                // The service closed its own connection: look with another one.
+                let own = try MongoDatabase(.init(uri: try TestDatabase.uri(), databaseName: name, threads: 1))
+                let tasks = own.collection(JobStore.tasksCollection)
+                do {
+                    // Every task is queued again, held by no one, due now: the next start takes them at once.
+                    try await waitUntil(deadline: .seconds(10), interval: .milliseconds(50)) {
+                        try await tasks.countDocuments(["jobId": .string(job), "state": "queued", "owner": ["$exists": false],
+                                                        "dueAt": ["$lte": .date(Date())]]) == 6
+                    }
+                } catch {
+                    await own.close()
+                    throw error
+                }
+                await own.close()
+                let took = clock.now - started
+                #expect(took < .seconds(10), "stopping took \(took): the hanging cover downloads were waited out, not cancelled")
             }
         }
     }
