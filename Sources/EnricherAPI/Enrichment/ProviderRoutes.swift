@@ -40,6 +40,9 @@ struct ProviderRoutes: Sendable {
         /// Calls counted against today's (UTC) quota, and the quota; null without one.
         var quotaUsedToday: Int?
         var dailyQuota: Int?
+        /// API requests in flight now, and the most allowed at once.
+        var requestsInFlight: Int
+        var maxInFlight: Int
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -51,10 +54,13 @@ struct ProviderRoutes: Sendable {
             try container.encode(pausedForSeconds, forKey: .pausedForSeconds)
             try container.encode(quotaUsedToday, forKey: .quotaUsedToday)
             try container.encode(dailyQuota, forKey: .dailyQuota)
+            try container.encode(requestsInFlight, forKey: .requestsInFlight)
+            try container.encode(maxInFlight, forKey: .maxInFlight)
         }
 
         enum CodingKeys: String, CodingKey {
             case breaker, failureRate, callsInWindow, nextProbeInSeconds, tokensAvailable, pausedForSeconds, quotaUsedToday, dailyQuota
+            case requestsInFlight, maxInFlight
         }
     }
 
@@ -97,12 +103,13 @@ struct ProviderRoutes: Sendable {
             let guardian = registry.guards[status.id]
             let rate = guardian?.settings.rate
             var health: Health?
-            if status.enabled, let current = await guardian?.status() {
+            if status.enabled, let guardian, case let current = await guardian.status() {
                 health = Health(
                     breaker: current.breaker.state.rawValue, failureRate: current.breaker.failureRate,
                     callsInWindow: current.breaker.callsInWindow, nextProbeInSeconds: current.nextProbeIn.map(Self.seconds),
                     tokensAvailable: (current.tokensAvailable * 100).rounded() / 100, pausedForSeconds: current.pausedFor.map(Self.seconds),
-                    quotaUsedToday: try await guardian?.quota?.used(), dailyQuota: guardian?.quota?.limit)
+                    quotaUsedToday: try await guardian.quota?.used(), dailyQuota: guardian.quota?.limit,
+                    requestsInFlight: guardian.inFlight.inFlight, maxInFlight: guardian.inFlight.limit)
             }
             views.append(View(
                 name: status.id.rawValue, enabled: status.enabled, disabledReason: status.reason, mediaTypes: status.mediaTypes,

@@ -250,6 +250,8 @@ struct EnrichmentAPITests {
                 #expect(provider["enabled"] as? Bool == true, "\(name): \(provider)")
                 #expect(provider["disabledReason"] is NSNull, "\(name): \(provider)")
                 #expect((provider["baseUrls"] as? [String])?.isEmpty == false, "\(name): \(provider)")
+                let health = try #require(provider["health"] as? [String: Any], "\(name): \(provider)")
+                #expect(health["requestsInFlight"] as? Int == 0 && health["maxInFlight"] as? Int == 4, "\(name): \(health)")
             }
             let chains = try #require(list["chains"] as? [String: [String]], "\(response.text)")
             #expect(Set(chains.keys) == ["books", "movies", "games", "musics"])
