@@ -11,6 +11,8 @@ struct EnrichmentRoutes: Sendable {
     let maxEntities: Int
     let limits: Configuration.Limits
     let maxBodyBytes: Int
+    /// Whether a callback secret is configured: without one, no callback can be signed.
+    let callbacksSigned: Bool
 
     func register(in router: inout Router) {
         router.add(.POST, "/v1/enrichments", create)
@@ -85,6 +87,10 @@ struct EnrichmentRoutes: Sendable {
         switch EnrichmentRequest.read(body, maxEntities: maxEntities) {
         case .success(let value): input = value
         case .failure(let errors): throw Problem.validation(errors)
+        }
+        if input.callbackUrl != nil && !callbacksSigned {
+            throw Problem.validation(FieldErrors([FieldError(pointer: "/callbackUrl",
+                detail: "callbacks are signed, and no ENRICHER_CALLBACK_SECRET is configured on this service")]))
         }
         let existing = try await entities.get(input.keys.map(\.key))
         var rejected = input.duplicates.map { duplicate in

@@ -5,6 +5,11 @@ extension RouteRequest {
     /// Reads a JSON body of at most `limit` bytes: 415 unless it is declared JSON, 413 past the limit
     /// (checked against Content-Length before reading, and again while reading a chunked body).
     func jsonBody(limit: Int) async throws -> JSONValue {
+        try JSONValue.parse(try await rawJSONBody(limit: limit))
+    }
+
+    /// The body's bytes exactly as sent (a signature covers them), with the same checks as `jsonBody`.
+    func rawJSONBody(limit: Int) async throws -> Data {
         let contentType = http.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard contentType == "application/json" else {
             throw Problem(.unsupportedMediaType, detail: "send the body as application/json (got \(contentType.map { "'\($0)'" } ?? "no Content-Type"))")
@@ -20,7 +25,7 @@ extension RouteRequest {
         if body.isEmpty {
             throw Problem(.malformedJSON, detail: "the request body is empty; send a JSON object")
         }
-        return try JSONValue.parse(body)
+        return body
     }
 
     /// Whether the request carries a body (a Content-Length above 0, or a chunked one).

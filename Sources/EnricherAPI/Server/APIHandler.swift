@@ -50,9 +50,11 @@ struct APIHandler: HTTPHandler {
     }
 
     private func route(_ request: HTTPRequest) async throws -> HTTPResponse {
-        // Covers are public (an `<img src>` carries no API key); everything else under /v1 needs one.
+        // Covers are public (an `<img src>` carries no API key); the catalog's inbound webhook is
+        // authenticated by its signature; everything else under /v1 needs a key.
         let publicImage = request.path.hasPrefix(ImageRoutes.pathPrefix) && (request.method == .GET || request.method == .HEAD)
-        if request.path == "/v1" || request.path.hasPrefix("/v1/"), !publicImage,
+        let signed = request.path == InboundRoutes.path && request.method == .POST
+        if request.path == "/v1" || request.path.hasPrefix("/v1/"), !publicImage, !signed,
            let refusal = authenticator.refusal(authorization: request.headers[.authorization]) {
             throw Problem(.unauthorized, detail: refusal, headers: ["WWW-Authenticate": #"Bearer realm="enricher""#])
         }

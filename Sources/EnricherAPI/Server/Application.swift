@@ -69,11 +69,15 @@ public final class Application: Service, Sendable {
                      maxBodyBytes: configuration.http.maxBodyBytes).register(in: &router)
         EnrichmentRoutes(jobs: enrichment.jobs, entities: EntityRepository(database: database), signal: enrichment.signal,
                          maxEntities: configuration.jobs.maxEntities, limits: configuration.limits,
-                         maxBodyBytes: configuration.http.maxBodyBytes).register(in: &router)
+                         maxBodyBytes: configuration.http.maxBodyBytes,
+                         callbacksSigned: !configuration.webhooks.callbackSecrets.isEmpty).register(in: &router)
         ProviderRoutes(registry: enrichment.registry, settings: enrichment.settings, chains: enrichment.chains,
                        selection: configuration.images.selection, outbound: configuration.outbound).register(in: &router)
         ImageRoutes(covers: enrichment.covers).register(in: &router)
         ScanRoutes(scans: enrichment.scans, maxBodyBytes: configuration.http.maxBodyBytes, limits: configuration.limits).register(in: &router)
+        WebhookRoutes(store: enrichment.webhooks.store, maxBodyBytes: configuration.http.maxBodyBytes, limits: configuration.limits).register(in: &router)
+        InboundRoutes(configuration: configuration, database: database, jobs: enrichment.jobs, signal: enrichment.signal, logger: logger)
+            .register(in: &router)
         let handler = APIHandler(router: router, authenticator: Authenticator(keys: configuration.apiKeys), logger: logger, inFlight: inFlight)
 
         gate = ConnectionGate(limit: configuration.http.maxConnections)
@@ -108,6 +112,7 @@ public final class Application: Service, Sendable {
                 group.addTask { await enrichment.worker.run() }
                 group.addTask { await enrichment.housekeeping.run() }
                 group.addTask { await enrichment.scans.run() }
+                group.addTask { await enrichment.webhooks.run() }
             }
         }
         workerTask.withLock { $0 = working }

@@ -22,12 +22,25 @@ struct EnrichmentServices: Sendable {
     let worker: EnrichmentWorker
     let housekeeping: CoverHousekeeping
     let scans: ScanService
+    let webhooks: WebhookDispatcher
 
     /// Checks what the configuration reader cannot: provider names, chains, address ranges.
     static func validate(_ configuration: Configuration) throws(ConfigurationError) {
         try ProviderSettings.validate(configuration.providers)
         _ = try chains(configuration)
         _ = try addressPolicy(configuration)
+        for (key, value) in configuration.webhooks.secrets where WebhookSecret(value) == nil {
+            throw .invalid(key: key.name, reason: "must be \(WebhookSecret.rule)")
+        }
+    }
+
+    static func webhookSettings(_ configuration: Configuration) -> WebhookDispatcher.Settings {
+        let webhooks = configuration.webhooks
+        return WebhookDispatcher.Settings(
+            callbackURL: webhooks.callbackURL, callbackSecrets: webhooks.callbackSecrets.compactMap(WebhookSecret.init),
+            timeout: webhooks.timeout, policy: DeliveryPolicy(schedule: webhooks.schedule, jitter: webhooks.jitter),
+            disableAfter: webhooks.disableAfter, workers: webhooks.workers, snippetBytes: webhooks.snippetBytes,
+            lease: configuration.jobs.lease, poll: min(configuration.jobs.poll, .seconds(1)))
     }
 
     static func chains(_ configuration: Configuration) throws(ConfigurationError) -> ProviderChains {
@@ -117,7 +130,7 @@ struct EnrichmentServices: Sendable {
                                     disabled: Set(configuration.providers.disabled.compactMap(ProviderID.init(rawValue:))),
                                     guards: Self.guards(configuration, database: database), callBudget: outbound.providerTimeout)
         chains = try Self.chains(configuration)
-        jobs = JobStore(database: database)
+        jobs = JobStore(database: database, events: WebhookEvents(publicURL: configuration.webhooks.publicURL))
         covers = CoverStore(database: database)
         library = CoverLibrary(store: covers, images: inspector, settings: Self.renditionSettings(rules),
                                duplicateDistance: rules.duplicateDistance)
@@ -136,12 +149,15 @@ struct EnrichmentServices: Sendable {
         scans = ScanService(settings: Self.scanSettings(configuration), store: ScanStore(database: database), jobs: jobs,
                             entities: entities, signal: signal, mediaTypes: chains.mediaTypes(servedBy: Set(registry.enabled.keys)),
                             logger: logger)
+        webhooks = WebhookDispatcher(settings: Self.webhookSettings(configuration), store: WebhookStore(database: database), jobs: jobs,
+                                     client: client, logger: logger)
     }
 
     func ensureIndexes() async throws {
         try await jobs.ensureIndexes()
         try await covers.ensureIndexes()
         try await scans.ensureIndexes()
+        try await webhooks.store.ensureIndexes()
     }
 
     /// Stops the transfer and image threads (after the workers have stopped). Joining them blocks until

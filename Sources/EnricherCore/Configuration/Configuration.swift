@@ -36,6 +36,7 @@ public struct Configuration: Sendable {
     public var providers: Providers
     public var resilience: Resilience
     public var scans: Scans
+    public var webhooks: Webhooks
     public var apiKeys: [String]
     public var logLevel: String
     /// Each key's effective value as text, secrets redacted: what start-up logs and `GET /v1/config` show.
@@ -85,6 +86,7 @@ public struct Configuration: Sendable {
         providers = try Providers(reader)
         resilience = try Resilience(reader)
         scans = try Scans(reader, now: now)
+        webhooks = try Webhooks(reader)
         apiKeys = try reader.optionalString(.apiKeys)?
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
         if let short = apiKeys.first(where: { $0.utf8.count < 16 }) {

@@ -58,5 +58,5 @@ extension ConfigurationKey {
         configFile, host, port, apiKeys, maxBodyBytes, readTimeout, requestTimeout, maxConnections, shutdownGrace,
         mongoURI, database, dbThreads, dbQueueLimit, dbStartupTimeout, dbServerSelectionTimeout,
         batchMaxEntities, listDefaultLimit, listMaxLimit, logLevel,
-    ] + outbound + images + enrichment + providers + resilience + scans
+    ] + outbound + images + enrichment + providers + resilience + scans + webhooks
 }

@@ -16,6 +16,9 @@ public enum TaskOutcome: String, Sendable, Codable, CaseIterable {
     /// Every source that might have had it asked us to slow down, more often than the job waits for;
     /// the entity is left unmarked so a later run looks it up.
     case deferred
+
+    /// The entity reached a final state (what `enrichment.entity.completed` reports).
+    public var isFinal: Bool { [.found, .notFound, .failed, .permanent].contains(self) }
 }
 
 /// Per-outcome counts of a job; `queued` is work not finished yet.

@@ -121,7 +121,11 @@ public final class EnrichmentWorker: Sendable {
                                         detail: "throttled, retrying in \(wait.components.seconds) s: \(reason)")
                 return
             }
-            guard try await store.finish(task, outcome: outcome.taskOutcome, detail: outcome.detail) else {
+            var event: WebhookEvent?
+            if let events = store.events, outcome.taskOutcome.isFinal {
+                event = try events.entityCompleted(task, outcome: outcome.taskOutcome, entity: try await entities.get(task.key))
+            }
+            guard try await store.finish(task, outcome: outcome.taskOutcome, detail: outcome.detail, event: event) else {
                 logger.warning("lease lost before the outcome was recorded; another worker has the task")
                 return
             }

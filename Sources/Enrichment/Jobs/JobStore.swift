@@ -19,9 +19,12 @@ public struct JobStore: Sendable {
     let database: MongoDatabase
     let jobs: MongoCollection
     let tasks: MongoCollection
+    /// Makes the job-completed event, written with the completion (the outbox); nil: no events.
+    let events: WebhookEvents?
 
-    public init(database: MongoDatabase) {
+    public init(database: MongoDatabase, events: WebhookEvents? = nil) {
         self.database = database
+        self.events = events
         jobs = database.collection(Self.jobsCollection)
         tasks = database.collection(Self.tasksCollection)
     }
@@ -31,8 +34,9 @@ public struct JobStore: Sendable {
             .init(name: "state_priority_dueAt", keys: ["state": 1, "priority": 1, "dueAt": 1]),
             .init(name: "owner", keys: ["owner": 1]),
             .init(name: "jobId_state", keys: ["jobId": 1, "state": 1]),
+            .init(name: "relay", keys: ["relay": 1]),
         ])
-        try await jobs.createIndexes([.init(name: "status", keys: ["status": 1])])
+        try await jobs.createIndexes([.init(name: "status", keys: ["status": 1]), .init(name: "relay", keys: ["relay": 1])])
     }
 
     /// A new job id: `job_` and 20 random base-32 characters.
@@ -197,13 +201,18 @@ public struct JobStore: Sendable {
 
     /// Records a task's outcome if the lease is still held. False when it was lost.
     @discardableResult
-    public func finish(_ task: ClaimedTask, outcome: TaskOutcome, detail: String?, now: Date = Date()) async throws -> Bool {
+    /// `event` is written in the same update (the outbox): the outcome is never recorded without it.
+    public func finish(_ task: ClaimedTask, outcome: TaskOutcome, detail: String?, event: WebhookEvent? = nil, now: Date = Date()) async throws -> Bool {
         var set: BSONDocument = [
             "state": .string(JobItem.State.done.rawValue),
             "outcome": .string(outcome.rawValue),
             "finishedAt": .date(now),
         ]
         if let detail { set["detail"] = .string(detail) }
+        if let event {
+            set["event"] = .document(event.document)
+            set["relay"] = true
+        }
         return try await tasks.updateOne(["_id": .string(task.id), "owner": .string(task.owner)],
                                          ["$set": .document(set), "$unset": ["owner": ""]]).matchedCount == 1
     }
@@ -234,13 +243,45 @@ public struct JobStore: Sendable {
 
     /// Marks a job completed once none of its tasks is queued. True only for the call that completed it.
     @discardableResult
+    /// With events on, the job-completed event is written in the same update.
     public func completeIfFinished(_ jobID: String, now: Date = Date()) async throws -> Bool {
         let queued = try await tasks.countDocuments(["jobId": .string(jobID), "state": .string(JobItem.State.queued.rawValue)])
         guard queued == 0 else { return false }
+        var set: BSONDocument = ["status": .string(EnrichmentJob.Status.completed.rawValue), "completedAt": .date(now)]
+        if let events, let job = try await job(jobID), job.status == .running {
+            set["event"] = .document(try events.jobCompleted(job, counts: try await counts(jobID), now: now).document)
+            set["relay"] = true
+        }
         return try await jobs.updateOne(
             ["_id": .string(jobID), "status": .string(EnrichmentJob.Status.running.rawValue)],
-            ["$set": ["status": .string(EnrichmentJob.Status.completed.rawValue), "completedAt": .date(now)]]
+            ["$set": .document(set)]
         ).modifiedCount == 1
+    }
+
+    /// Where an outbox event waits: the task or the job whose state change made it.
+    enum EventSource: Sendable, Equatable {
+        case task(String)
+        case job(String)
+    }
+
+    /// Events not yet relayed to their deliveries, tasks' first.
+    func pendingEvents(limit: Int) async throws -> [(source: EventSource, event: WebhookEvent)] {
+        var pending: [(EventSource, WebhookEvent)] = []
+        for (collection, source) in [(tasks, EventSource.task), (jobs, EventSource.job)] where pending.count < limit {
+            for document in try await collection.find(["relay": true], options: .init(limit: limit - pending.count)) {
+                if let id = document["_id"]?.stringValue, let event = WebhookEvent(document: document["event"]?.documentValue) {
+                    pending.append((source(id), event))
+                }
+            }
+        }
+        return pending
+    }
+
+    func markRelayed(_ source: EventSource) async throws {
+        switch source {
+        case .task(let id): _ = try await tasks.updateOne(["_id": .string(id)], ["$unset": ["relay": ""]])
+        case .job(let id): _ = try await jobs.updateOne(["_id": .string(id)], ["$unset": ["relay": ""]])
+        }
     }
 
     /// Completes running jobs whose work all finished (a process that died between its last task and

@@ -1,0 +1,162 @@
+import EnricherCore
+import Enrichment
+import FlyingFox
+import Foundation
+import Logging
+import MongoDB
+
+/// `POST /v1/inbound/catalog`: the catalog's own Standard-Webhooks-signed events (`entity.created`,
+/// `entity.updated`, `entity.deleted`), so a catalog can integrate by sending webhooks alone. The
+/// signature, not an API key, authenticates it. Each `webhook-id` is processed once.
+struct InboundRoutes: Sendable {
+    static let path = "/v1/inbound/catalog"
+    static let collection = "inbound_webhooks"
+    /// A delivery left "processing" this long (its process died) may be processed again.
+    static let takeover: TimeInterval = 60
+
+    let secrets: [WebhookSecret]
+    let tolerance: Int64
+    let entities: EntityRepository
+    let jobs: JobStore
+    let signal: WorkSignal
+    let inbox: MongoCollection
+    let maxBodyBytes: Int
+    let logger: Logger
+
+    init(configuration: Configuration, database: MongoDatabase, jobs: JobStore, signal: WorkSignal, logger: Logger) {
+        secrets = configuration.webhooks.inboundSecrets.compactMap(WebhookSecret.init)
+        tolerance = Int64(configuration.webhooks.inboundTolerance)
+        entities = EntityRepository(database: database)
+        self.jobs = jobs
+        self.signal = signal
+        inbox = database.collection(Self.collection)
+        maxBodyBytes = configuration.http.maxBodyBytes
+        self.logger = logger
+    }
+
+    func register(in router: inout Router) {
+        router.add(.POST, Self.path, receive)
+    }
+
+    enum EventType: String, CaseIterable {
+        case created = "entity.created", updated = "entity.updated", deleted = "entity.deleted"
+    }
+
+    struct Receipt: Encodable {
+        var webhookId: String
+        /// processed, duplicate (already processed) or ignored (an event type Enricher does not use).
+        var status: String
+        var type: String?
+        var entity: String?
+        /// The enrichment job queued for a new entity without a cover.
+        var enrichmentJobId: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(webhookId, forKey: .webhookId)
+            try container.encode(status, forKey: .status)
+            try container.encode(type, forKey: .type)
+            try container.encode(entity, forKey: .entity)
+            try container.encode(enrichmentJobId, forKey: .enrichmentJobId)
+        }
+
+        enum CodingKeys: String, CodingKey { case webhookId, status, type, entity, enrichmentJobId }
+    }
+
+    static func unauthorized(_ detail: String) -> Problem {
+        Problem(.unauthorized, detail: detail, headers: ["WWW-Authenticate": #"Webhook realm="enricher""#])
+    }
+
+    @Sendable func receive(_ request: RouteRequest) async throws -> HTTPResponse {
+        guard !secrets.isEmpty else {
+            throw Self.unauthorized("inbound catalog webhooks are off: set ENRICHER_INBOUND_SECRET to the secret the catalog signs with")
+        }
+        let body = try await request.rawJSONBody(limit: maxBodyBytes)
+        let headers = request.http.headers
+        let id = headers[HTTPHeader("webhook-id")]
+        if let refusal = WebhookSignature.refusal(
+            id: id, timestamp: headers[HTTPHeader("webhook-timestamp")], signature: headers[HTTPHeader("webhook-signature")],
+            body: Array(body), secrets: secrets, tolerance: tolerance) {
+            logger.warning("inbound webhook refused", metadata: ["reason": "\(refusal)"])
+            throw Self.unauthorized("the delivery is not signed by the catalog: \(refusal)")
+        }
+        guard let id else { throw Self.unauthorized("missing webhook-id") }
+        let (type, data) = try Self.envelope(try JSONValue.parse(body))
+        guard try await claim(id) else {
+            return JSONResponse.make(statusCode: .ok, body: Receipt(webhookId: id, status: "duplicate", type: type?.rawValue))
+        }
+        do {
+            let receipt = try await apply(id: id, type: type, data: data)
+            _ = try await inbox.updateOne(["_id": .string(id)], ["$set": [
+                "status": "done", "type": .string(type?.rawValue ?? "ignored"), "entity": receipt.entity.map { .string($0) } ?? .null,
+                "processedAt": .date(Date()),
+            ]])
+            return JSONResponse.make(statusCode: .ok, body: receipt)
+        } catch {
+            // Not processed: let the catalog's retry do it.
+            _ = try? await inbox.deleteOne(["_id": .string(id)])
+            throw error
+        }
+    }
+
+    /// The event's type (nil: one Enricher does not use) and its `data`.
+    static func envelope(_ body: JSONValue) throws -> (EventType?, JSONValue?) {
+        guard case .object(let object) = body, case .string(let type)? = object["type"] else {
+            throw Problem.validation(FieldErrors([FieldError(pointer: "/type", detail: "is required: \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")]))
+        }
+        return (EventType(rawValue: type), object["data"])
+    }
+
+    /// True when this call is to process `id`: first to see it, or taking over one a dead process left.
+    func claim(_ id: String) async throws -> Bool {
+        let now = Date()
+        do {
+            try await inbox.insertOne(["_id": .string(id), "status": "processing", "receivedAt": .date(now)])
+            return true
+        } catch MongoError.duplicateKey {
+            let existing = try await inbox.findOne(["_id": .string(id)])
+            if existing?["status"]?.stringValue == "done" { return false }
+            let takenOver = try await inbox.updateOne(
+                ["_id": .string(id), "status": "processing", "receivedAt": ["$lt": .date(now.addingTimeInterval(-Self.takeover))]],
+                ["$set": ["receivedAt": .date(now)]])
+            guard takenOver.modifiedCount == 1 else {
+                throw Problem(.conflict, detail: "webhook-id \(id) is being processed; send it again later")
+            }
+            return true
+        }
+    }
+
+    func apply(id: String, type: EventType?, data: JSONValue?) async throws -> Receipt {
+        guard let type else { return Receipt(webhookId: id, status: "ignored") }
+        guard case .object(var object)? = data else {
+            throw Problem.validation(FieldErrors([FieldError(pointer: "/data", detail: "is required: the entity, with its mediaType and id")]))
+        }
+        // The catalog's entity carries fields Enricher does not use; only those it does are read.
+        object = object.filter { EntityInput.fields.contains($0.key) }
+        let input: EntityInput
+        switch EntityInput.read(.object(object), pointer: "/data") {
+        case .success(let value): input = value
+        case .failure(let errors): throw Problem.validation(errors)
+        }
+        guard let mediaType = input.mediaType, let entityID = input.id else {
+            throw Problem.validation(FieldErrors([FieldError(pointer: "/data", detail: "needs mediaType (\(MediaType.list)) and id")]))
+        }
+        let key = EntityKey(mediaType: mediaType, id: entityID)
+        if type == .deleted {
+            _ = try await entities.delete(key)
+            return Receipt(webhookId: id, status: "processed", type: type.rawValue, entity: key.description)
+        }
+        let draft: EntityDraft
+        switch input.draft.validated(for: mediaType) {
+        case .success(let value): draft = value
+        case .failure(let errors): throw Problem.validation(errors)
+        }
+        let (entity, _) = try await entities.upsert(key, draft)
+        var jobID: String?
+        if entity.coverImage == nil && entity.imageLookup == nil {
+            jobID = try await jobs.create(keys: [key], force: false, callbackUrl: nil).id
+            signal.wake()
+        }
+        return Receipt(webhookId: id, status: "processed", type: type.rawValue, entity: key.description, enrichmentJobId: jobID)
+    }
+}

@@ -1,0 +1,188 @@
+import EnricherCore
+import Foundation
+import Logging
+import Outbound
+
+/// Sends events. A relay moves each event from the outbox (the task or job document whose state change
+/// made it) into one delivery per destination: the job's callback URL (or the configured default) and
+/// every subscription to its type. Workers claim due deliveries with a lease and post them, signed the
+/// Standard Webhooks way, without following redirects; only a 2xx is a success. A failure is tried again
+/// on the schedule (honouring Retry-After), a 410 disables the endpoint, and so does a long run of
+/// failures. Every attempt is recorded.
+public final class WebhookDispatcher: Sendable {
+    public struct Settings: Sendable {
+        public var callbackURL: String?
+        public var callbackSecrets: [WebhookSecret]
+        public var timeout: Duration
+        public var policy: DeliveryPolicy
+        public var disableAfter: Duration
+        public var workers: Int
+        public var snippetBytes: Int
+        public var lease: Duration
+        public var poll: Duration
+
+        public init(callbackURL: String?, callbackSecrets: [WebhookSecret], timeout: Duration, policy: DeliveryPolicy, disableAfter: Duration,
+                    workers: Int, snippetBytes: Int, lease: Duration, poll: Duration) {
+            self.callbackURL = callbackURL
+            self.callbackSecrets = callbackSecrets
+            self.timeout = timeout
+            self.policy = policy
+            self.disableAfter = disableAfter
+            self.workers = workers
+            self.snippetBytes = snippetBytes
+            self.lease = lease
+            self.poll = poll
+        }
+    }
+
+    /// A receiver's answer beyond this is not read.
+    static let maxResponseBytes = 65_536
+
+    public let settings: Settings
+    public let store: WebhookStore
+    let jobs: JobStore
+    let client: any HTTPFetching
+    let logger: Logger
+    let instance = UUID().uuidString.lowercased()
+
+    public init(settings: Settings, store: WebhookStore, jobs: JobStore, client: any HTTPFetching, logger: Logger) {
+        self.settings = settings
+        self.store = store
+        self.jobs = jobs
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Relays and delivers until cancelled.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    var relayed = 0
+                    do { relayed = try await self.relay() } catch {
+                        self.logger.warning("could not relay events", metadata: ["error": "\(error)"])
+                    }
+                    if relayed == 0 { try? await Task.sleep(for: self.settings.poll) }
+                }
+            }
+            for index in 0..<settings.workers {
+                group.addTask { await self.deliverLoop(index) }
+            }
+        }
+    }
+
+    /// Moves a batch of events from the outbox into deliveries; returns how many.
+    func relay(limit: Int = 100) async throws -> Int {
+        let pending = try await jobs.pendingEvents(limit: limit)
+        var callbacks: [String: String?] = [:]
+        for (source, event) in pending {
+            var endpoints = try await store.subscribers(to: event.type)
+            if callbacks[event.jobID] == nil {
+                callbacks[event.jobID] = .some(try await jobs.job(event.jobID)?.callbackUrl ?? settings.callbackURL)
+            }
+            if let url = callbacks[event.jobID] ?? nil, !settings.callbackSecrets.isEmpty {
+                endpoints.append(try await store.callbackEndpoint(url: url))
+            }
+            try await store.enqueue(event, to: endpoints)
+            try await jobs.markRelayed(source)
+        }
+        return pending.count
+    }
+
+    private func deliverLoop(_ index: Int) async {
+        var claims = 0
+        while !Task.isCancelled {
+            claims += 1
+            let claimed: [WebhookDelivery]
+            do {
+                claimed = try await store.claim(limit: 1, owner: "\(instance)-\(index)-\(claims)", lease: settings.timeout * 2 + settings.lease)
+            } catch {
+                logger.warning("could not claim deliveries", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: settings.poll)
+                continue
+            }
+            guard let delivery = claimed.first else {
+                try? await Task.sleep(for: settings.poll)
+                continue
+            }
+            await deliver(delivery)
+        }
+    }
+
+    /// One attempt at a claimed delivery, and its record.
+    func deliver(_ delivery: WebhookDelivery) async {
+        var logger = self.logger
+        logger[metadataKey: "webhookId"] = "\(delivery.id)"
+        logger[metadataKey: "endpoint"] = "\(delivery.endpointID)"
+        do {
+            guard let endpoint = try await store.endpoint(delivery.endpointID), endpoint.enabled else {
+                let attempt = WebhookDelivery.Attempt(at: Date(), statusCode: nil, latencyMs: 0, response: nil, error: "endpoint disabled or deleted")
+                try await store.record(delivery, attempt: attempt, status: .cancelled, retryAt: nil, detail: "the endpoint is disabled or was deleted")
+                return
+            }
+            let secrets = endpoint.kind == .subscription ? [endpoint.secret.flatMap(WebhookSecret.init)].compactMap { $0 } : settings.callbackSecrets
+            let now = Date()
+            let timestamp = Int64(now.timeIntervalSince1970)
+            let body = Array(delivery.body.utf8)
+            let request = OutboundRequest(
+                method: "POST", url: delivery.url,
+                headers: [("Content-Type", "application/json"), ("webhook-id", delivery.id), ("webhook-timestamp", "\(timestamp)"),
+                          ("webhook-signature", WebhookSignature.header(id: delivery.id, timestamp: timestamp, body: body, secrets: secrets))],
+                body: body, maxResponseBytes: Self.maxResponseBytes, timeout: settings.timeout, followRedirects: false)
+            let clock = ContinuousClock()
+            let started = clock.now
+            let result: Result<OutboundResponse, OutboundError>
+            do { result = .success(try await client.send(request)) } catch { result = .failure(error) }
+            let latency = started.duration(to: clock.now)
+            if case .failure(.cancelled) = result {
+                try await store.release(delivery)
+                return
+            }
+            try await record(delivery, endpoint: endpoint, result: result, at: now, latency: latency, logger: logger)
+        } catch {
+            logger.error("delivery bookkeeping failed; the delivery is tried again when its lease ends", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func record(_ delivery: WebhookDelivery, endpoint: WebhookEndpoint, result: Result<OutboundResponse, OutboundError>,
+                        at now: Date, latency: Duration, logger: Logger) async throws {
+        var attempt = WebhookDelivery.Attempt(at: now, statusCode: nil, latencyMs: Int(latency.seconds * 1000), response: nil, error: nil)
+        var retryAfter: Duration?
+        switch result {
+        case .success(let response):
+            attempt.statusCode = response.status
+            attempt.response = String(decoding: response.body.prefix(settings.snippetBytes), as: UTF8.self)
+            if (200..<300).contains(response.status) {
+                try await store.record(delivery, attempt: attempt, status: .delivered, retryAt: nil, detail: nil)
+                try await store.recordSuccess(endpoint.id)
+                logger.info("webhook delivered", metadata: ["status": "\(response.status)", "attempt": "\(delivery.attempts.count + 1)"])
+                return
+            }
+            if response.status == 410 {
+                let reason = "the receiver answered 410 Gone"
+                try await store.record(delivery, attempt: attempt, status: .failed, retryAt: nil, detail: reason)
+                try await store.disable(endpoint.id, reason: reason)
+                logger.notice("webhook endpoint disabled", metadata: ["reason": "\(reason)"])
+                return
+            }
+            if response.status == 429 || response.status == 503 { retryAfter = ProviderHTTP.retryAfter(response, now: now) }
+            if (300..<400).contains(response.status) { attempt.error = "redirects are not followed" }
+        case .failure(.timeout):
+            attempt.error = "timed out: no answer within \(settings.timeout.components.seconds) s (ENRICHER_WEBHOOK_TIMEOUT_SECONDS)"
+        case .failure(let error):
+            attempt.error = "\(error)"
+        }
+        var random = SystemRandomNumberGenerator()
+        let made = delivery.attempts.count + 1
+        let retryAt = settings.policy.nextAttempt(after: made, now: Date(), retryAfter: retryAfter, using: &random)
+        let detail = retryAt == nil ? "gave up after \(made) attempts (ENRICHER_WEBHOOK_RETRY_SCHEDULE)" : nil
+        try await store.record(delivery, attempt: attempt, status: retryAt == nil ? .failed : .pending, retryAt: retryAt, detail: detail)
+        logger.warning("webhook delivery failed", metadata: [
+            "status": "\(attempt.statusCode.map(String.init) ?? "none")", "error": "\(attempt.error ?? "")", "attempt": "\(made)",
+            "retryAt": "\(retryAt?.ISO8601Format() ?? "never")",
+        ])
+        if let reason = try await store.recordFailure(endpoint.id, disableAfter: settings.disableAfter) {
+            logger.notice("webhook endpoint disabled", metadata: ["reason": "\(reason)"])
+        }
+    }
+}

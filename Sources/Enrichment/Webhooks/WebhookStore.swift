@@ -1,0 +1,264 @@
+import BSON
+import Crypto
+import EnricherCore
+import Foundation
+import MongoDB
+
+/// A destination of events: a subscription made with `POST /v1/webhooks`, or a callback URL (a job's
+/// own, or the configured default), recorded the first time an event goes there.
+public struct WebhookEndpoint: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable { case subscription, callback }
+
+    public var id: String
+    public var kind: Kind
+    public var url: String
+    public var eventTypes: [WebhookEventType]
+    /// The subscription's own secret; callbacks are signed with the configured callback secrets.
+    public var secret: String?
+    public var enabled: Bool
+    public var disabledReason: String?
+    public var createdAt: Date
+    public var lastSuccessAt: Date?
+    /// When deliveries started failing without a success since.
+    public var failingSince: Date?
+}
+
+/// One event's delivery to one endpoint. Its id is the `webhook-id` of every attempt.
+public struct WebhookDelivery: Sendable, Equatable {
+    public enum Status: String, Sendable, Codable { case pending, delivered, failed, cancelled }
+
+    public struct Attempt: Sendable, Equatable, Codable {
+        public var at: Date
+        /// The receiver's status; nil when no answer came (timeout, refused connection, address refused).
+        public var statusCode: Int?
+        public var latencyMs: Int
+        /// The start of the receiver's answer, or what went wrong.
+        public var response: String?
+        public var error: String?
+    }
+
+    public var id: String
+    public var endpointID: String
+    public var url: String
+    public var eventID: String
+    public var eventType: WebhookEventType
+    public var body: String
+    public var status: Status
+    public var attempts: [Attempt]
+    public var nextAttemptAt: Date?
+    public var createdAt: Date
+    public var deliveredAt: Date?
+    public var detail: String?
+    /// The claim holding it (the delivery worker's).
+    var owner: String?
+}
+
+/// Endpoints, the events sent, and deliveries with every attempt, in MongoDB.
+public struct WebhookStore: Sendable {
+    public static let endpointsCollection = "webhook_endpoints"
+    public static let deliveriesCollection = "webhook_deliveries"
+    public static let eventsCollection = "webhook_events"
+    let endpoints: MongoCollection
+    let deliveries: MongoCollection
+    let events: MongoCollection
+
+    public init(database: MongoDatabase) {
+        endpoints = database.collection(Self.endpointsCollection)
+        deliveries = database.collection(Self.deliveriesCollection)
+        events = database.collection(Self.eventsCollection)
+    }
+
+    public func ensureIndexes() async throws {
+        try await deliveries.createIndexes([
+            .init(name: "status_nextAttemptAt", keys: ["status": 1, "nextAttemptAt": 1]),
+            .init(name: "owner", keys: ["owner": 1]),
+            .init(name: "endpointId_createdAt", keys: ["endpointId": 1, "createdAt": -1]),
+        ])
+        try await events.createIndexes([.init(name: "timestamp", keys: ["timestamp": 1])])
+        try await endpoints.createIndexes([.init(name: "kind_enabled", keys: ["kind": 1, "enabled": 1])])
+    }
+
+    // MARK: Endpoints
+
+    public func createSubscription(url: String, eventTypes: [WebhookEventType], secret: WebhookSecret, now: Date = Date()) async throws -> WebhookEndpoint {
+        let endpoint = WebhookEndpoint(id: randomID(prefix: "wh_"), kind: .subscription, url: url, eventTypes: eventTypes, secret: secret.text,
+                                       enabled: true, disabledReason: nil, createdAt: now, lastSuccessAt: nil, failingSince: nil)
+        var document: BSONDocument = [
+            "_id": .string(endpoint.id), "kind": .string(endpoint.kind.rawValue), "url": .string(url),
+            "eventTypes": .array(eventTypes.map { .string($0.rawValue) }), "secret": .string(secret.text),
+            "enabled": true, "createdAt": .date(now),
+        ]
+        document["lastSuccessAt"] = .null
+        try await endpoints.insertOne(document)
+        return endpoint
+    }
+
+    /// The callback endpoint of `url`, recorded the first time.
+    func callbackEndpoint(url: String, now: Date = Date()) async throws -> WebhookEndpoint {
+        let hash = SHA256.hash(data: Data(url.utf8)).prefix(10).map { String(format: "%02x", $0) }.joined()
+        let id = "cb_\(hash)"
+        _ = try await endpoints.updateOne(["_id": .string(id)], ["$setOnInsert": [
+            "kind": .string(WebhookEndpoint.Kind.callback.rawValue), "url": .string(url),
+            "eventTypes": .array(WebhookEventType.allCases.map { .string($0.rawValue) }), "enabled": true, "createdAt": .date(now),
+        ]], upsert: true)
+        guard let endpoint = try await endpoint(id) else { throw StorageError.corruptDocument(id: id, reason: "callback endpoint vanished") }
+        return endpoint
+    }
+
+    public func endpoint(_ id: String) async throws -> WebhookEndpoint? {
+        try await endpoints.findOne(["_id": .string(id)]).flatMap(Self.endpoint)
+    }
+
+    public func listEndpoints() async throws -> [WebhookEndpoint] {
+        try await endpoints.find([:], options: .init(sort: ["createdAt": 1])).compactMap(Self.endpoint)
+    }
+
+    /// Enabled subscriptions to `type`.
+    func subscribers(to type: WebhookEventType) async throws -> [WebhookEndpoint] {
+        try await endpoints.find(["kind": .string(WebhookEndpoint.Kind.subscription.rawValue), "enabled": true])
+            .compactMap(Self.endpoint).filter { $0.eventTypes.contains(type) }
+    }
+
+    /// Deletes a subscription; its pending deliveries are cancelled. False when there was none.
+    public func deleteSubscription(_ id: String, now: Date = Date()) async throws -> Bool {
+        guard try await endpoints.deleteOne(["_id": .string(id), "kind": .string(WebhookEndpoint.Kind.subscription.rawValue)]) == 1 else {
+            return false
+        }
+        try await cancelPending(endpointID: id, detail: "the subscription was deleted", now: now)
+        return true
+    }
+
+    func recordSuccess(_ endpointID: String, now: Date = Date()) async throws {
+        _ = try await endpoints.updateOne(["_id": .string(endpointID)], ["$set": ["lastSuccessAt": .date(now)], "$unset": ["failingSince": ""]])
+    }
+
+    /// Notes a failure; disables the endpoint when it has had no success for `disableAfter`. Returns the reason when it did.
+    func recordFailure(_ endpointID: String, disableAfter: Duration, now: Date = Date()) async throws -> String? {
+        _ = try await endpoints.updateOne(["_id": .string(endpointID), "failingSince": ["$exists": false]], ["$set": ["failingSince": .date(now)]])
+        guard let endpoint = try await endpoint(endpointID), endpoint.enabled, let since = endpoint.failingSince,
+              now.timeIntervalSince(since) >= disableAfter.seconds else { return nil }
+        let reason = "no successful delivery since \(since.ISO8601Format()) (ENRICHER_WEBHOOK_DISABLE_AFTER_HOURS)"
+        try await disable(endpointID, reason: reason, now: now)
+        return reason
+    }
+
+    func disable(_ endpointID: String, reason: String, now: Date = Date()) async throws {
+        _ = try await endpoints.updateOne(["_id": .string(endpointID)], ["$set": ["enabled": false, "disabledReason": .string(reason)]])
+        try await cancelPending(endpointID: endpointID, detail: "the endpoint was disabled: \(reason)", now: now)
+    }
+
+    private func cancelPending(endpointID: String, detail: String, now: Date) async throws {
+        _ = try await deliveries.updateMany(["endpointId": .string(endpointID), "status": .string(WebhookDelivery.Status.pending.rawValue)],
+                                            ["$set": ["status": .string(WebhookDelivery.Status.cancelled.rawValue), "detail": .string(detail)],
+                                             "$unset": ["nextAttemptAt": "", "owner": ""]])
+    }
+
+    // MARK: Events and deliveries
+
+    /// The `webhook-id` of an event's delivery to an endpoint: the same however often it is made.
+    static func messageID(event: String, endpoint: String) -> String {
+        "msg_" + SHA256.hash(data: Data("\(event)|\(endpoint)".utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Keeps the event (for replays) and queues its delivery to each endpoint; doing it again changes nothing.
+    func enqueue(_ event: WebhookEvent, to endpoints: [WebhookEndpoint], now: Date = Date()) async throws {
+        do {
+            try await events.insertOne(["_id": .string(event.id), "type": .string(event.type.rawValue), "timestamp": .date(event.timestamp),
+                                        "body": .string(event.body), "jobId": .string(event.jobID)])
+        } catch MongoError.duplicateKey {}
+        for endpoint in endpoints {
+            do {
+                try await deliveries.insertOne(Self.pendingDelivery(event, endpoint: endpoint, now: now))
+            } catch MongoError.duplicateKey {}
+        }
+    }
+
+    static func pendingDelivery(_ event: WebhookEvent, endpoint: WebhookEndpoint, now: Date) -> BSONDocument {
+        [
+            "_id": .string(messageID(event: event.id, endpoint: endpoint.id)), "endpointId": .string(endpoint.id), "url": .string(endpoint.url),
+            "eventId": .string(event.id), "eventType": .string(event.type.rawValue), "body": .string(event.body),
+            "status": .string(WebhookDelivery.Status.pending.rawValue), "attempts": [], "nextAttemptAt": .date(now), "createdAt": .date(now),
+        ]
+    }
+
+    /// Sends the events since `since` to a subscription again (same `webhook-id`s); returns how many.
+    public func replay(_ endpoint: WebhookEndpoint, since: Date, now: Date = Date()) async throws -> Int {
+        var count = 0
+        for document in try await events.find(["timestamp": ["$gte": .date(since)]], options: .init(sort: ["timestamp": 1])) {
+            guard let id = document["_id"]?.stringValue, let type = document["type"]?.stringValue.flatMap(WebhookEventType.init(rawValue:)),
+                  endpoint.eventTypes.contains(type), let timestamp = document["timestamp"]?.dateValue,
+                  let body = document["body"]?.stringValue else { continue }
+            let event = WebhookEvent(id: id, type: type, timestamp: timestamp, body: body, jobID: document["jobId"]?.stringValue ?? "")
+            let pending = Self.pendingDelivery(event, endpoint: endpoint, now: now)
+            var set = pending
+            set["_id"] = nil
+            set["attempts"] = nil
+            _ = try await deliveries.updateOne(["_id": pending["_id"]!], ["$set": .document(set), "$unset": ["owner": "", "deliveredAt": "", "detail": ""],
+                                                                         "$setOnInsert": ["attempts": []]], upsert: true)
+            count += 1
+        }
+        return count
+    }
+
+    /// Claims up to `limit` due deliveries for `lease` (as the job queue claims tasks).
+    func claim(limit: Int, owner: String, lease: Duration, now: Date = Date()) async throws -> [WebhookDelivery] {
+        let due: BSONDocument = ["status": .string(WebhookDelivery.Status.pending.rawValue), "nextAttemptAt": ["$lte": .date(now)]]
+        let candidates = try await deliveries.find(due, options: .init(sort: ["nextAttemptAt": 1], limit: limit, projection: ["_id": 1]))
+        let ids = candidates.compactMap { $0["_id"] }
+        guard !ids.isEmpty else { return [] }
+        var filter = due
+        filter["_id"] = ["$in": .array(ids)]
+        try await deliveries.updateMany(filter, ["$set": ["owner": .string(owner), "nextAttemptAt": .date(now.addingTimeInterval(lease.seconds))]])
+        return try await deliveries.find(["owner": .string(owner), "status": .string(WebhookDelivery.Status.pending.rawValue)]).compactMap(Self.delivery)
+    }
+
+    /// Records an attempt and what comes next: delivered, another attempt at `retryAt`, or failed.
+    func record(_ delivery: WebhookDelivery, attempt: WebhookDelivery.Attempt, status: WebhookDelivery.Status, retryAt: Date?,
+                detail: String?, now: Date = Date()) async throws {
+        var set: BSONDocument = ["status": .string(status.rawValue)]
+        var unset: BSONDocument = ["owner": ""]
+        if let retryAt { set["nextAttemptAt"] = .date(retryAt) } else { unset["nextAttemptAt"] = "" }
+        if status == .delivered { set["deliveredAt"] = .date(now) }
+        if let detail { set["detail"] = .string(detail) }
+        _ = try await deliveries.updateOne(
+            ["_id": .string(delivery.id), "owner": .string(delivery.owner ?? "")],
+            ["$set": .document(set), "$unset": .document(unset), "$push": ["attempts": .document(try BSONEncoder().encode(attempt))]])
+    }
+
+    /// Gives claimed deliveries back (shutdown): due at once.
+    func release(_ delivery: WebhookDelivery, now: Date = Date()) async throws {
+        _ = try await deliveries.updateOne(["_id": .string(delivery.id), "owner": .string(delivery.owner ?? "")],
+                                           ["$set": ["nextAttemptAt": .date(now)], "$unset": ["owner": ""]])
+    }
+
+    /// An endpoint's latest deliveries, newest first.
+    public func deliveries(endpointID: String, limit: Int) async throws -> [WebhookDelivery] {
+        try await deliveries.find(["endpointId": .string(endpointID)], options: .init(sort: ["createdAt": -1], limit: limit)).compactMap(Self.delivery)
+    }
+
+    // MARK: Documents
+
+    static func endpoint(_ document: BSONDocument) -> WebhookEndpoint? {
+        guard let id = document["_id"]?.stringValue, let url = document["url"]?.stringValue,
+              let kind = document["kind"]?.stringValue.flatMap(WebhookEndpoint.Kind.init(rawValue:)) else { return nil }
+        return WebhookEndpoint(
+            id: id, kind: kind, url: url,
+            eventTypes: (document["eventTypes"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(WebhookEventType.init(rawValue:)) },
+            secret: document["secret"]?.stringValue, enabled: document["enabled"]?.boolValue ?? false,
+            disabledReason: document["disabledReason"]?.stringValue, createdAt: document["createdAt"]?.dateValue ?? Date(timeIntervalSince1970: 0),
+            lastSuccessAt: document["lastSuccessAt"]?.dateValue, failingSince: document["failingSince"]?.dateValue)
+    }
+
+    static func delivery(_ document: BSONDocument) -> WebhookDelivery? {
+        guard let id = document["_id"]?.stringValue, let endpointID = document["endpointId"]?.stringValue,
+              let url = document["url"]?.stringValue, let eventID = document["eventId"]?.stringValue,
+              let type = document["eventType"]?.stringValue.flatMap(WebhookEventType.init(rawValue:)),
+              let body = document["body"]?.stringValue else { return nil }
+        return WebhookDelivery(
+            id: id, endpointID: endpointID, url: url, eventID: eventID, eventType: type, body: body,
+            status: document["status"]?.stringValue.flatMap(WebhookDelivery.Status.init(rawValue:)) ?? .pending,
+            attempts: (document["attempts"]?.arrayValue ?? []).compactMap { $0.documentValue.flatMap { try? BSONDecoder().decode(WebhookDelivery.Attempt.self, from: $0) } },
+            nextAttemptAt: document["nextAttemptAt"]?.dateValue, createdAt: document["createdAt"]?.dateValue ?? Date(timeIntervalSince1970: 0),
+            deliveredAt: document["deliveredAt"]?.dateValue, detail: document["detail"]?.stringValue, owner: document["owner"]?.stringValue)
+    }
+}

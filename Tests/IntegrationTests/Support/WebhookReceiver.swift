@@ -1,0 +1,93 @@
+import FlyingFox
+import FlyingSocks
+import Foundation
+import Synchronization
+
+/// A local receiver of webhooks: records every delivery (headers, exact body, time) and answers each in
+/// turn from a script, then with `then` for the rest.
+final class WebhookReceiver: Sendable {
+    enum Answer: Sendable {
+        case status(Int, headers: [String: String] = [:])
+        /// Answers 200 after the delay (a receiver slower than the sender's timeout).
+        case slow(Duration)
+    }
+
+    struct Delivery: Sendable {
+        var headers: [String: String]
+        var body: Data
+        var time: ContinuousClock.Instant
+        var id: String { headers["webhook-id"] ?? "" }
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+    }
+
+    private struct State {
+        var script: [Answer]
+        var then: Answer
+        var deliveries: [Delivery] = []
+    }
+
+    let port: UInt16
+    private let running: Task<Void, any Error>
+    private let state: Mutex<State>
+
+    var url: String { "http://127.0.0.1:\(port)/hook" }
+    var deliveries: [Delivery] { state.withLock { $0.deliveries } }
+
+    private init(port: UInt16, running: Task<Void, any Error>, script: [Answer], then: Answer) {
+        self.port = port
+        self.running = running
+        state = Mutex(State(script: script, then: then))
+    }
+
+    /// Starts listening on `port` (0: a free one).
+    static func start(port: UInt16 = 0, script: [Answer] = [], then: Answer = .status(204)) async throws -> WebhookReceiver {
+        let server = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: port), timeout: 60, logger: .disabled)
+        let running = Task { try await server.run() }
+        do {
+            try await server.waitUntilListening(timeout: 10)
+        } catch {
+            running.cancel()
+            throw error
+        }
+        guard case .ip4(_, let bound) = await server.listeningAddress else {
+            running.cancel()
+            throw TestFailure("the receiver has no IPv4 address")
+        }
+        let receiver = WebhookReceiver(port: bound, running: running, script: script, then: then)
+        await server.appendRoute("*") { [weak receiver] request in
+            guard let receiver else { return HTTPResponse(statusCode: .serviceUnavailable) }
+            return try await receiver.handle(request)
+        }
+        return receiver
+    }
+
+    func stop() async {
+        running.cancel()
+        _ = await running.result
+    }
+
+    private func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let body = try await request.bodyData
+        var headers: [String: String] = [:]
+        for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
+        let answer = state.withLock { state -> Answer in
+            state.deliveries.append(Delivery(headers: headers, body: body, time: .now))
+            return state.script.isEmpty ? state.then : state.script.removeFirst()
+        }
+        switch answer {
+        case .status(let code, let extra):
+            let body = code == 204 ? Data() : Data("answered \(code)".utf8)
+            var response = HTTPResponse(statusCode: HTTPStatusCode(code, phrase: "Answer"), body: body)
+            for (name, value) in extra { response.headers[HTTPHeader(name)] = value }
+            return response
+        case .slow(let delay):
+            try await Task.sleep(for: delay)
+            return HTTPResponse(statusCode: .ok, body: Data("late".utf8))
+        }
+    }
+
+    /// Waits until at least `count` deliveries arrived.
+    func waitForDeliveries(_ count: Int, deadline: Duration = .seconds(30)) async throws {
+        try await waitUntil(deadline: deadline, interval: .milliseconds(20)) { self.deliveries.count >= count }
+    }
+}
