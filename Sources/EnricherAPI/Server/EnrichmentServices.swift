@@ -40,7 +40,7 @@ struct EnrichmentServices: Sendable {
             callbackURL: webhooks.callbackURL, callbackSecrets: webhooks.callbackSecrets.compactMap(WebhookSecret.init),
             timeout: webhooks.timeout, policy: DeliveryPolicy(schedule: webhooks.schedule, jitter: webhooks.jitter),
             disableAfter: webhooks.disableAfter, workers: webhooks.workers, snippetBytes: webhooks.snippetBytes,
-            lease: configuration.jobs.lease, poll: min(configuration.jobs.poll, .seconds(1)))
+            poll: min(configuration.jobs.poll, .seconds(1)))
     }
 
     static func chains(_ configuration: Configuration) throws(ConfigurationError) -> ProviderChains {

@@ -18,11 +18,10 @@ public final class WebhookDispatcher: Sendable {
         public var disableAfter: Duration
         public var workers: Int
         public var snippetBytes: Int
-        public var lease: Duration
         public var poll: Duration
 
         public init(callbackURL: String?, callbackSecrets: [WebhookSecret], timeout: Duration, policy: DeliveryPolicy, disableAfter: Duration,
-                    workers: Int, snippetBytes: Int, lease: Duration, poll: Duration) {
+                    workers: Int, snippetBytes: Int, poll: Duration) {
             self.callbackURL = callbackURL
             self.callbackSecrets = callbackSecrets
             self.timeout = timeout
@@ -30,7 +29,6 @@ public final class WebhookDispatcher: Sendable {
             self.disableAfter = disableAfter
             self.workers = workers
             self.snippetBytes = snippetBytes
-            self.lease = lease
             self.poll = poll
         }
     }
@@ -95,7 +93,8 @@ public final class WebhookDispatcher: Sendable {
             claims += 1
             let claimed: [WebhookDelivery]
             do {
-                claimed = try await store.claim(limit: 1, owner: "\(instance)-\(index)-\(claims)", lease: settings.timeout * 2 + settings.lease)
+                // An attempt takes at most the timeout: a claim whose process died is free again soon after.
+                claimed = try await store.claim(limit: 1, owner: "\(instance)-\(index)-\(claims)", lease: settings.timeout * 2 + .seconds(5))
             } catch {
                 logger.warning("could not claim deliveries", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: settings.poll)

@@ -218,6 +218,61 @@ struct WebhookDeliveryTests {
         await receiver.stop()
     }
 
+    @Test("enricher serve killed with SIGKILL after the state change, before the delivery: after a restart the event is delivered")
+    func crashBeforeDelivery() async throws {
+        let reserved = try await WebhookReceiver.start()
+        let port = reserved.port
+        await reserved.stop()
+        try await FakeWorld.with { world in
+            try await TestDatabase.with("hookcrash") { database in
+                var environment = Self.settings(world, [
+                    ConfigurationKey.callbackURL.name: "http://127.0.0.1:\(port)/hook",
+                    ConfigurationKey.webhookSchedule.name: Array(repeating: "1", count: 30).joined(separator: ","),
+                    ConfigurationKey.webhookTimeout.name: "2",
+                ])
+                environment.merge(["MONGODB_URI": try TestDatabase.uri(), "ENRICHER_DATABASE": database.name,
+                                   "ENRICHER_API_KEYS": TestService.apiKey, "ENRICHER_SCAN_SCHEDULE": "off"]) { $1 }
+                let first = try ServeProcess(environment: environment)
+                var second: ServeProcess?
+                var receiver: WebhookReceiver?
+                defer {
+                    first.cleanUp()
+                    second?.cleanUp()
+                }
+                do {
+                    try await first.waitUntilReady()
+                    _ = try await first.client.put("/v1/entities/books/crash-hook", ["isbn": Identifiers.isbn13(9600)])
+                    let created = try await first.client.post("/v1/enrichments", ["entities": [["mediaType": "books", "id": "crash-hook"]]])
+                    let job = try #require(try created.json["id"] as? String, "\(created.text)")
+                    // The state changed (the job completed) and its events' deliveries are failing: nobody listens yet.
+                    try await waitUntil(deadline: .seconds(30), interval: .milliseconds(20)) {
+                        try await first.client.job(job, "?limit=1").status == "completed"
+                    }
+                    try await waitUntil(deadline: .seconds(30), interval: .milliseconds(20)) {
+                        try await database.collection(WebhookStore.deliveriesCollection).countDocuments(["attempts.0": ["$exists": true]]) >= 2
+                    }
+                    try await first.killHard()
+                    #expect(try await database.collection(WebhookStore.deliveriesCollection)
+                        .countDocuments(["status": "delivered"]) == 0, "nothing was delivered before the kill")
+
+                    receiver = try await WebhookReceiver.start(port: port)
+                    second = try ServeProcess(environment: environment)
+                    try await second!.waitUntilReady()
+                    try await receiver!.waitForDeliveries(2, deadline: .seconds(60))
+                    let types = Set(receiver!.deliveries.map { $0.json["type"] as? String ?? "" })
+                    #expect(types == ["enrichment.entity.completed", "enrichment.job.completed"], "\(types)")
+                    let entity = receiver!.deliveries.map(\.json).first { $0["type"] as? String == "enrichment.entity.completed" }
+                    #expect(((entity?["data"] as? [String: Any])?["entityId"] as? String) == "crash-hook")
+                    #expect(receiver!.deliveries.allSatisfy { Self.verify($0, [WebhookSecret(Self.callbackSecret)!]) })
+                } catch {
+                    await receiver?.stop()
+                    throw TestFailure("\(error)\n--- first ---\n\(first.logTail())\n--- second ---\n\(second?.logTail() ?? "")")
+                }
+                await receiver?.stop()
+            }
+        }
+    }
+
     @Test("an endpoint failing with no success for ENRICHER_WEBHOOK_DISABLE_AFTER_HOURS is disabled, not before")
     func disabledAfterDays() async throws {
         try await TestDatabase.with("hooks") { database in
