@@ -87,34 +87,48 @@ public final class WebhookDispatcher: Sendable {
         return pending.count
     }
 
+    /// Deliveries one worker claims at once (one claim's database round trips serve them all).
+    static let claimBatch = 8
+
     private func deliverLoop(_ index: Int) async {
         var claims = 0
         while !Task.isCancelled {
             claims += 1
             let claimed: [WebhookDelivery]
             do {
-                // An attempt takes at most the timeout: a claim whose process died is free again soon after.
-                claimed = try await store.claim(limit: 1, owner: "\(instance)-\(index)-\(claims)", lease: settings.timeout * 2 + .seconds(5))
+                // Attempts take at most the timeout each: a claim whose process died is free again soon after.
+                claimed = try await store.claim(limit: Self.claimBatch, owner: "\(instance)-\(index)-\(claims)",
+                                                lease: settings.timeout * (Self.claimBatch + 1) + .seconds(5))
             } catch {
                 logger.warning("could not claim deliveries", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: settings.poll)
                 continue
             }
-            guard let delivery = claimed.first else {
+            guard !claimed.isEmpty else {
                 try? await Task.sleep(for: settings.poll)
                 continue
             }
-            await deliver(delivery)
+            var endpoints: [String: WebhookEndpoint?] = [:]
+            for delivery in claimed {
+                if Task.isCancelled {
+                    try? await store.release(delivery)
+                    continue
+                }
+                if endpoints[delivery.endpointID] == nil {
+                    endpoints[delivery.endpointID] = .some(try? await store.endpoint(delivery.endpointID))
+                }
+                await deliver(delivery, to: endpoints[delivery.endpointID] ?? nil)
+            }
         }
     }
 
-    /// One attempt at a claimed delivery, and its record.
-    func deliver(_ delivery: WebhookDelivery) async {
+    /// One attempt at a claimed delivery to `endpoint` (nil: it is gone), and its record.
+    func deliver(_ delivery: WebhookDelivery, to endpoint: WebhookEndpoint?) async {
         var logger = self.logger
         logger[metadataKey: "webhookId"] = "\(delivery.id)"
         logger[metadataKey: "endpoint"] = "\(delivery.endpointID)"
         do {
-            guard let endpoint = try await store.endpoint(delivery.endpointID), endpoint.enabled else {
+            guard let endpoint, endpoint.enabled else {
                 let attempt = WebhookDelivery.Attempt(at: Date(), statusCode: nil, latencyMs: 0, response: nil, error: "endpoint disabled or deleted")
                 try await store.record(delivery, attempt: attempt, status: .cancelled, retryAt: nil, detail: "the endpoint is disabled or was deleted")
                 return
@@ -153,7 +167,10 @@ public final class WebhookDispatcher: Sendable {
             attempt.response = String(decoding: response.body.prefix(settings.snippetBytes), as: UTF8.self)
             if (200..<300).contains(response.status) {
                 try await store.record(delivery, attempt: attempt, status: .delivered, retryAt: nil, detail: nil)
-                try await store.recordSuccess(endpoint.id)
+                // The endpoint's last success is kept to the minute: one write per endpoint and minute, not per delivery.
+                if endpoint.failingSince != nil || (endpoint.lastSuccessAt.map { now.timeIntervalSince($0) > 60 } ?? true) {
+                    try await store.recordSuccess(endpoint.id)
+                }
                 logger.info("webhook delivered", metadata: ["status": "\(response.status)", "attempt": "\(delivery.attempts.count + 1)"])
                 return
             }

@@ -81,18 +81,7 @@ final class FakeProvider: Sendable {
     }
 
     static func start(_ kind: Kind) async throws -> FakeProvider {
-        let server = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), timeout: 30, logger: .disabled)
-        let running = Task { try await server.run() }
-        do {
-            try await server.waitUntilListening(timeout: 10)
-        } catch {
-            running.cancel()
-            throw error
-        }
-        guard case .ip4(_, let port) = await server.listeningAddress else {
-            running.cancel()
-            throw TestFailure("the fake \(kind) server has no IPv4 address")
-        }
+        let (server, running, port) = try await LoopbackServer.start(timeout: 30)
         let fake = FakeProvider(kind: kind, server: server, running: running, port: port)
         await server.appendRoute("*") { [weak fake] request in
             guard let fake else { return HTTPResponse(statusCode: .serviceUnavailable) }
@@ -276,5 +265,25 @@ final class FakeProvider: Sendable {
         case 503: "Service Unavailable"
         default: "Status \(status)"
         }
+    }
+}
+
+/// A FlyingFox server on 127.0.0.1, started and listening: for fakes and receivers.
+enum LoopbackServer {
+    /// `port` 0 picks a free one; the port bound is returned.
+    static func start(port: UInt16 = 0, timeout: TimeInterval) async throws -> (HTTPServer, Task<Void, any Error>, UInt16) {
+        let server = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: port), timeout: timeout, logger: .disabled)
+        let running = Task { try await server.run() }
+        do {
+            try await server.waitUntilListening(timeout: 10)
+        } catch {
+            running.cancel()
+            throw error
+        }
+        guard case .ip4(_, let bound) = await server.listeningAddress else {
+            running.cancel()
+            throw TestFailure("the loopback server has no IPv4 address")
+        }
+        return (server, running, bound)
     }
 }

@@ -41,18 +41,7 @@ final class WebhookReceiver: Sendable {
 
     /// Starts listening on `port` (0: a free one).
     static func start(port: UInt16 = 0, script: [Answer] = [], then: Answer = .status(204)) async throws -> WebhookReceiver {
-        let server = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: port), timeout: 60, logger: .disabled)
-        let running = Task { try await server.run() }
-        do {
-            try await server.waitUntilListening(timeout: 10)
-        } catch {
-            running.cancel()
-            throw error
-        }
-        guard case .ip4(_, let bound) = await server.listeningAddress else {
-            running.cancel()
-            throw TestFailure("the receiver has no IPv4 address")
-        }
+        let (server, running, bound) = try await LoopbackServer.start(port: port, timeout: 60)
         let receiver = WebhookReceiver(port: bound, running: running, script: script, then: then)
         await server.appendRoute("*") { [weak receiver] request in
             guard let receiver else { return HTTPResponse(statusCode: .serviceUnavailable) }
