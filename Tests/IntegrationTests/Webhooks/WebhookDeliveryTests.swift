@@ -218,6 +218,20 @@ struct WebhookDeliveryTests {
         await receiver.stop()
     }
 
+    @Test("the outbound address rules apply to every destination: a subscription to a private address is never reached")
+    func privateDestinationRefused() async throws {
+        try await FakeWorld.with { world in
+            try await TestService.with(Self.settings(world, [ConfigurationKey.webhookSchedule.name: "0"])) { service in
+                let hook = try await Self.subscribe(service, url: "http://169.254.169.254/latest/meta-data", types: ["enrichment.job.completed"])
+                _ = try await service.waitForJob(try await service.enrich([Self.book("ssrf-1", seed: 9700)]))
+                try await waitUntil(deadline: .seconds(20)) { (try await Self.deliveries(service, hook.id)).first?["status"] as? String == "failed" }
+                let attempts = try #require(try await Self.deliveries(service, hook.id).first?["attempts"] as? [[String: Any]])
+                #expect(attempts.count == 2 && attempts.allSatisfy { $0["statusCode"] is NSNull }, "\(attempts)")
+                #expect(attempts.allSatisfy { ($0["error"] as? String)?.contains("169.254.169.254") == true }, "\(attempts)")
+            }
+        }
+    }
+
     @Test("enricher serve killed with SIGKILL after the state change, before the delivery: after a restart the event is delivered")
     func crashBeforeDelivery() async throws {
         let reserved = try await WebhookReceiver.start()
