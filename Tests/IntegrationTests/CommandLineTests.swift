@@ -31,6 +31,8 @@ struct CommandLineTests {
         (["serve"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_LOG_LEVEL": "chatty"], "ENRICHER_LOG_LEVEL"),
         (["serve"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_SCAN_SCHEDULE": "*/30 * * * *"], "ENRICHER_SCAN_SCHEDULE"),
         (["scan", "--dry-run"], ["ENRICHER_SCAN_SCHEDULE": "*/15 * * * *"], "ENRICHER_SCAN_SCHEDULE"),
+        (["config", "check"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_CALLBACK_SECRET": "not-a-whsec"], "ENRICHER_CALLBACK_SECRET"),
+        (["config", "check"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_CALLBACK_URL": "https://catalog.example/hooks"], "ENRICHER_CALLBACK_SECRET"),
     ])
     func invalidSetting(arguments: [String], environment: [String: String], key: String) throws {
         let result = try Self.run(arguments, environment: environment)

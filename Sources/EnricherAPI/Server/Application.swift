@@ -76,7 +76,8 @@ public final class Application: Service, Sendable {
         ImageRoutes(covers: enrichment.covers).register(in: &router)
         ScanRoutes(scans: enrichment.scans, maxBodyBytes: configuration.http.maxBodyBytes, limits: configuration.limits).register(in: &router)
         WebhookRoutes(store: enrichment.webhooks.store, maxBodyBytes: configuration.http.maxBodyBytes, limits: configuration.limits).register(in: &router)
-        InboundRoutes(configuration: configuration, database: database, jobs: enrichment.jobs, signal: enrichment.signal, logger: logger)
+        InboundRoutes(configuration: configuration, database: database, jobs: enrichment.jobs, inbox: enrichment.webhooks.store,
+                      signal: enrichment.signal, logger: logger)
             .register(in: &router)
         let handler = APIHandler(router: router, authenticator: Authenticator(keys: configuration.apiKeys), logger: logger, inFlight: inFlight)
 

@@ -40,7 +40,7 @@ struct EnrichmentServices: Sendable {
             callbackURL: webhooks.callbackURL, callbackSecrets: webhooks.callbackSecrets.compactMap(WebhookSecret.init),
             timeout: webhooks.timeout, policy: DeliveryPolicy(schedule: webhooks.schedule, jitter: webhooks.jitter),
             disableAfter: webhooks.disableAfter, workers: webhooks.workers, snippetBytes: webhooks.snippetBytes,
-            poll: min(configuration.jobs.poll, .seconds(1)))
+            retention: webhooks.retention, poll: .seconds(1))
     }
 
     static func chains(_ configuration: Configuration) throws(ConfigurationError) -> ProviderChains {
@@ -135,6 +135,7 @@ struct EnrichmentServices: Sendable {
         library = CoverLibrary(store: covers, images: inspector, settings: Self.renditionSettings(rules),
                                duplicateDistance: rules.duplicateDistance)
         signal = WorkSignal()
+        let eventSignal = WorkSignal()
         let entities = EntityRepository(database: database)
         housekeeping = CoverHousekeeping(store: covers, entities: entities, interval: rules.gcInterval, grace: rules.gcGrace, logger: logger)
         let engine = EnrichmentEngine(
@@ -145,12 +146,12 @@ struct EnrichmentServices: Sendable {
         worker = EnrichmentWorker(
             configuration: .init(workers: jobSettings.workers, queueSize: jobSettings.queueSize, lease: jobSettings.lease, poll: jobSettings.poll,
                                  maxDeferrals: jobSettings.throttleDeferrals, defaultRetry: jobSettings.throttleDefaultRetry),
-            store: jobs, entities: entities, engine: engine, signal: signal, logger: logger)
+            store: jobs, entities: entities, engine: engine, signal: signal, events: eventSignal, logger: logger)
         scans = ScanService(settings: Self.scanSettings(configuration), store: ScanStore(database: database), jobs: jobs,
                             entities: entities, signal: signal, mediaTypes: chains.mediaTypes(servedBy: Set(registry.enabled.keys)),
                             logger: logger)
         webhooks = WebhookDispatcher(settings: Self.webhookSettings(configuration), store: WebhookStore(database: database), jobs: jobs,
-                                     client: client, logger: logger)
+                                     client: client, events: eventSignal, logger: logger)
     }
 
     func ensureIndexes() async throws {

@@ -10,26 +10,23 @@ import MongoDB
 /// signature, not an API key, authenticates it. Each `webhook-id` is processed once.
 struct InboundRoutes: Sendable {
     static let path = "/v1/inbound/catalog"
-    static let collection = "inbound_webhooks"
-    /// A delivery left "processing" this long (its process died) may be processed again.
-    static let takeover: TimeInterval = 60
 
     let secrets: [WebhookSecret]
     let tolerance: Int64
     let entities: EntityRepository
     let jobs: JobStore
     let signal: WorkSignal
-    let inbox: MongoCollection
+    let inbox: WebhookStore
     let maxBodyBytes: Int
     let logger: Logger
 
-    init(configuration: Configuration, database: MongoDatabase, jobs: JobStore, signal: WorkSignal, logger: Logger) {
+    init(configuration: Configuration, database: MongoDatabase, jobs: JobStore, inbox: WebhookStore, signal: WorkSignal, logger: Logger) {
         secrets = configuration.webhooks.inboundSecrets.compactMap(WebhookSecret.init)
         tolerance = Int64(configuration.webhooks.inboundTolerance)
         entities = EntityRepository(database: database)
         self.jobs = jobs
         self.signal = signal
-        inbox = database.collection(Self.collection)
+        self.inbox = inbox
         maxBodyBytes = configuration.http.maxBodyBytes
         self.logger = logger
     }
@@ -82,19 +79,20 @@ struct InboundRoutes: Sendable {
         }
         guard let id else { throw Self.unauthorized("missing webhook-id") }
         let (type, data) = try Self.envelope(try JSONValue.parse(body))
-        guard try await claim(id) else {
+        switch try await inbox.claimInbound(id) {
+        case .process: break
+        case .duplicate:
             return JSONResponse.make(statusCode: .ok, body: Receipt(webhookId: id, status: "duplicate", type: type?.rawValue))
+        case .busy:
+            throw Problem(.conflict, detail: "webhook-id \(id) is being processed; send it again later")
         }
         do {
             let receipt = try await apply(id: id, type: type, data: data)
-            _ = try await inbox.updateOne(["_id": .string(id)], ["$set": [
-                "status": "done", "type": .string(type?.rawValue ?? "ignored"), "entity": receipt.entity.map { .string($0) } ?? .null,
-                "processedAt": .date(Date()),
-            ]])
+            try await inbox.finishInbound(id, type: type?.rawValue ?? "ignored", entity: receipt.entity)
             return JSONResponse.make(statusCode: .ok, body: receipt)
         } catch {
             // Not processed: let the catalog's retry do it.
-            _ = try? await inbox.deleteOne(["_id": .string(id)])
+            try? await inbox.releaseInbound(id)
             throw error
         }
     }
@@ -105,25 +103,6 @@ struct InboundRoutes: Sendable {
             throw Problem.validation(FieldErrors([FieldError(pointer: "/type", detail: "is required: \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")]))
         }
         return (EventType(rawValue: type), object["data"])
-    }
-
-    /// True when this call is to process `id`: first to see it, or taking over one a dead process left.
-    func claim(_ id: String) async throws -> Bool {
-        let now = Date()
-        do {
-            try await inbox.insertOne(["_id": .string(id), "status": "processing", "receivedAt": .date(now)])
-            return true
-        } catch MongoError.duplicateKey {
-            let existing = try await inbox.findOne(["_id": .string(id)])
-            if existing?["status"]?.stringValue == "done" { return false }
-            let takenOver = try await inbox.updateOne(
-                ["_id": .string(id), "status": "processing", "receivedAt": ["$lt": .date(now.addingTimeInterval(-Self.takeover))]],
-                ["$set": ["receivedAt": .date(now)]])
-            guard takenOver.modifiedCount == 1 else {
-                throw Problem(.conflict, detail: "webhook-id \(id) is being processed; send it again later")
-            }
-            return true
-        }
     }
 
     func apply(id: String, type: EventType?, data: JSONValue?) async throws -> Receipt {

@@ -14,6 +14,7 @@ extension Configuration {
         public var disableAfter: Duration
         public var workers: Int
         public var snippetBytes: Int
+        public var retention: Duration
         public var inboundSecrets: [String]
         public var inboundTolerance: Int
         /// Every secret set, by key, so their form can be checked naming the key.
@@ -51,6 +52,7 @@ extension Configuration {
             disableAfter = .seconds(3600 * (try reader.integer(.webhookDisableAfter, in: 1...8760)))
             workers = try reader.integer(.webhookWorkers, in: 1...256)
             snippetBytes = try reader.integer(.webhookSnippet, in: 0...65_536)
+            retention = .seconds(86_400 * (try reader.integer(.webhookRetention, in: 1...3650)))
             inboundSecrets = [optional(.inboundSecret), optional(.inboundPreviousSecret)].compactMap { $0 }
             inboundTolerance = try reader.integer(.inboundTolerance, in: 1...86_400)
             secrets = [ConfigurationKey.callbackSecret, .callbackPreviousSecret, .inboundSecret, .inboundPreviousSecret]

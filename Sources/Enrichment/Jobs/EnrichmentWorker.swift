@@ -32,11 +32,15 @@ public final class EnrichmentWorker: Sendable {
     let entities: EntityRepository
     let engine: EnrichmentEngine
     let signal: WorkSignal
+    /// Woken when an outcome or a job's completion wrote an event, so it is sent at once.
+    let events: WorkSignal?
     let logger: Logger
     /// Distinguishes this process's claims from every other's.
     let instance = UUID().uuidString.lowercased()
 
-    public init(configuration: Configuration, store: JobStore, entities: EntityRepository, engine: EnrichmentEngine, signal: WorkSignal, logger: Logger) {
+    public init(configuration: Configuration, store: JobStore, entities: EntityRepository, engine: EnrichmentEngine, signal: WorkSignal,
+                events: WorkSignal? = nil, logger: Logger) {
+        self.events = events
         self.configuration = configuration
         self.store = store
         self.entities = entities
@@ -129,7 +133,9 @@ public final class EnrichmentWorker: Sendable {
                 logger.warning("lease lost before the outcome was recorded; another worker has the task")
                 return
             }
+            if event != nil { events?.wake() }
             if try await store.completeIfFinished(task.jobID) {
+                events?.wake()
                 logger.info("job completed")
             }
         } catch is CancellationError {

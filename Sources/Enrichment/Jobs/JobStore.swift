@@ -277,10 +277,16 @@ public struct JobStore: Sendable {
         return pending
     }
 
-    func markRelayed(_ source: EventSource) async throws {
-        switch source {
-        case .task(let id): _ = try await tasks.updateOne(["_id": .string(id)], ["$unset": ["relay": ""]])
-        case .job(let id): _ = try await jobs.updateOne(["_id": .string(id)], ["$unset": ["relay": ""]])
+    func markRelayed(_ sources: [EventSource]) async throws {
+        var taskIDs: [BSONValue] = [], jobIDs: [BSONValue] = []
+        for source in sources {
+            switch source {
+            case .task(let id): taskIDs.append(.string(id))
+            case .job(let id): jobIDs.append(.string(id))
+            }
+        }
+        for (collection, ids) in [(tasks, taskIDs), (jobs, jobIDs)] where !ids.isEmpty {
+            try await collection.updateMany(["_id": ["$in": .array(ids)]], ["$unset": ["relay": ""]])
         }
     }
 

@@ -18,10 +18,13 @@ public final class WebhookDispatcher: Sendable {
         public var disableAfter: Duration
         public var workers: Int
         public var snippetBytes: Int
+        /// Events and finished deliveries older than this are deleted.
+        public var retention: Duration
+        /// How often the relay looks for events written by other processes, and idle workers for due retries.
         public var poll: Duration
 
         public init(callbackURL: String?, callbackSecrets: [WebhookSecret], timeout: Duration, policy: DeliveryPolicy, disableAfter: Duration,
-                    workers: Int, snippetBytes: Int, poll: Duration) {
+                    workers: Int, snippetBytes: Int, retention: Duration, poll: Duration) {
             self.callbackURL = callbackURL
             self.callbackSecrets = callbackSecrets
             self.timeout = timeout
@@ -29,6 +32,7 @@ public final class WebhookDispatcher: Sendable {
             self.disableAfter = disableAfter
             self.workers = workers
             self.snippetBytes = snippetBytes
+            self.retention = retention
             self.poll = poll
         }
     }
@@ -42,8 +46,13 @@ public final class WebhookDispatcher: Sendable {
     let client: any HTTPFetching
     let logger: Logger
     let instance = UUID().uuidString.lowercased()
+    /// Woken when events are written (by the workers in this process); otherwise the relay polls.
+    public let events: WorkSignal
+    /// Woken when the relay queued deliveries.
+    let queued = WorkSignal()
 
-    public init(settings: Settings, store: WebhookStore, jobs: JobStore, client: any HTTPFetching, logger: Logger) {
+    public init(settings: Settings, store: WebhookStore, jobs: JobStore, client: any HTTPFetching, events: WorkSignal, logger: Logger) {
+        self.events = events
         self.settings = settings
         self.store = store
         self.jobs = jobs
@@ -60,30 +69,50 @@ public final class WebhookDispatcher: Sendable {
                     do { relayed = try await self.relay() } catch {
                         self.logger.warning("could not relay events", metadata: ["error": "\(error)"])
                     }
-                    if relayed == 0 { try? await Task.sleep(for: self.settings.poll) }
+                    if relayed > 0 { self.queued.wake() }
+                    if relayed < 100 {
+                        await self.events.wait(timeout: self.settings.poll)
+                        // Events come in bursts (a job's entities finish together): gather a batch.
+                        try? await Task.sleep(for: .milliseconds(100))
+                    }
                 }
             }
             for index in 0..<settings.workers {
                 group.addTask { await self.deliverLoop(index) }
             }
+            group.addTask {
+                while !Task.isCancelled {
+                    do {
+                        let pruned = try await self.store.prune(before: Date().addingTimeInterval(-self.settings.retention.seconds))
+                        if pruned > 0 { self.logger.info("old webhook events and deliveries deleted", metadata: ["documents": "\(pruned)"]) }
+                    } catch {
+                        self.logger.warning("could not delete old webhook events", metadata: ["error": "\(error)"])
+                    }
+                    try? await Task.sleep(for: .seconds(3600))
+                }
+            }
         }
     }
 
-    /// Moves a batch of events from the outbox into deliveries; returns how many.
+    /// Moves a batch of events from the outbox into deliveries; returns how many. An event with no
+    /// destination (no callback, no subscription to its type) is only marked relayed.
     func relay(limit: Int = 100) async throws -> Int {
         let pending = try await jobs.pendingEvents(limit: limit)
+        guard !pending.isEmpty else { return 0 }
         var callbacks: [String: String?] = [:]
-        for (source, event) in pending {
-            var endpoints = try await store.subscribers(to: event.type)
+        var subscribers: [WebhookEventType: [WebhookEndpoint]] = [:]
+        for (_, event) in pending {
+            if subscribers[event.type] == nil { subscribers[event.type] = try await store.subscribers(to: event.type) }
+            var endpoints = subscribers[event.type] ?? []
             if callbacks[event.jobID] == nil {
                 callbacks[event.jobID] = .some(try await jobs.job(event.jobID)?.callbackUrl ?? settings.callbackURL)
             }
             if let url = callbacks[event.jobID] ?? nil, !settings.callbackSecrets.isEmpty {
                 endpoints.append(try await store.callbackEndpoint(url: url))
             }
-            try await store.enqueue(event, to: endpoints)
-            try await jobs.markRelayed(source)
+            if !endpoints.isEmpty { try await store.enqueue(event, to: endpoints) }
         }
+        try await jobs.markRelayed(pending.map(\.source))
         return pending.count
     }
 
@@ -105,7 +134,7 @@ public final class WebhookDispatcher: Sendable {
                 continue
             }
             guard !claimed.isEmpty else {
-                try? await Task.sleep(for: settings.poll)
+                await queued.wait(timeout: settings.poll)
                 continue
             }
             var endpoints: [String: WebhookEndpoint?] = [:]

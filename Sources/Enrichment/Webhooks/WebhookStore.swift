@@ -58,14 +58,20 @@ public struct WebhookStore: Sendable {
     public static let endpointsCollection = "webhook_endpoints"
     public static let deliveriesCollection = "webhook_deliveries"
     public static let eventsCollection = "webhook_events"
+    /// The catalog's inbound `webhook-id`s, each processed once.
+    public static let inboundCollection = "inbound_webhooks"
+    /// An inbound delivery left "processing" this long (its process died) may be processed again.
+    static let inboundTakeover: TimeInterval = 60
     let endpoints: MongoCollection
     let deliveries: MongoCollection
     let events: MongoCollection
+    let inbound: MongoCollection
 
     public init(database: MongoDatabase) {
         endpoints = database.collection(Self.endpointsCollection)
         deliveries = database.collection(Self.deliveriesCollection)
         events = database.collection(Self.eventsCollection)
+        inbound = database.collection(Self.inboundCollection)
     }
 
     public func ensureIndexes() async throws {
@@ -73,9 +79,48 @@ public struct WebhookStore: Sendable {
             .init(name: "status_nextAttemptAt", keys: ["status": 1, "nextAttemptAt": 1]),
             .init(name: "owner", keys: ["owner": 1]),
             .init(name: "endpointId_createdAt", keys: ["endpointId": 1, "createdAt": -1]),
+            .init(name: "createdAt", keys: ["createdAt": 1]),
         ])
         try await events.createIndexes([.init(name: "timestamp", keys: ["timestamp": 1])])
         try await endpoints.createIndexes([.init(name: "kind_enabled", keys: ["kind": 1, "enabled": 1])])
+        try await inbound.createIndexes([.init(name: "receivedAt", keys: ["receivedAt": 1])])
+    }
+
+    // MARK: Inbound
+
+    public enum InboundClaim: Sendable, Equatable {
+        /// This call processes it.
+        case process
+        /// It was processed before.
+        case duplicate
+        /// Another call is processing it right now.
+        case busy
+    }
+
+    /// Whether this call is to process inbound `id`: the first to see it, or taking over one a dead process left.
+    public func claimInbound(_ id: String, now: Date = Date()) async throws -> InboundClaim {
+        do {
+            try await inbound.insertOne(["_id": .string(id), "status": "processing", "receivedAt": .date(now)])
+            return .process
+        } catch MongoError.duplicateKey {
+            if try await inbound.findOne(["_id": .string(id)])?["status"]?.stringValue == "done" { return .duplicate }
+            let takenOver = try await inbound.updateOne(
+                ["_id": .string(id), "status": "processing", "receivedAt": ["$lt": .date(now.addingTimeInterval(-Self.inboundTakeover))]],
+                ["$set": ["receivedAt": .date(now)]])
+            return takenOver.modifiedCount == 1 ? .process : .busy
+        }
+    }
+
+    /// Records an inbound delivery as processed: a repeat of its id is a duplicate from now on.
+    public func finishInbound(_ id: String, type: String, entity: String?, now: Date = Date()) async throws {
+        _ = try await inbound.updateOne(["_id": .string(id)], ["$set": [
+            "status": "done", "type": .string(type), "entity": entity.map { .string($0) } ?? .null, "processedAt": .date(now),
+        ]])
+    }
+
+    /// Forgets an inbound delivery that was not processed, so the sender's retry is.
+    public func releaseInbound(_ id: String) async throws {
+        _ = try await inbound.deleteOne(["_id": .string(id)])
     }
 
     // MARK: Endpoints
@@ -234,6 +279,18 @@ public struct WebhookStore: Sendable {
     /// An endpoint's latest deliveries, newest first.
     public func deliveries(endpointID: String, limit: Int) async throws -> [WebhookDelivery] {
         try await deliveries.find(["endpointId": .string(endpointID)], options: .init(sort: ["createdAt": -1], limit: limit)).compactMap(Self.delivery)
+    }
+
+    /// Deletes events older than `before`, finished deliveries made before it, and the inbound ids received
+    /// before it; returns how many documents went.
+    func prune(before: Date) async throws -> Int {
+        let events = try await events.deleteMany(["timestamp": ["$lt": .date(before)]])
+        let finished = try await deliveries.deleteMany([
+            "createdAt": ["$lt": .date(before)],
+            "status": ["$in": .array([WebhookDelivery.Status.delivered, .failed, .cancelled].map { .string($0.rawValue) })],
+        ])
+        let inboundIDs = try await inbound.deleteMany(["receivedAt": ["$lt": .date(before)], "status": "done"])
+        return events + finished + inboundIDs
     }
 
     // MARK: Documents

@@ -90,7 +90,7 @@ struct InboundWebhookTests {
                     #expect(response.header("Content-Type") == "application/problem+json", "\(name)")
                 }
                 #expect(try await service.database.collection(EntityRepository.collectionName).countDocuments() == 0)
-                #expect(try await service.database.collection(InboundStoreName.collection).countDocuments() == 0)
+                #expect(try await service.database.collection(WebhookStore.inboundCollection).countDocuments() == 0)
                 // A bearer key is no substitute for the signature.
                 let keyed = try await service.client.send("POST", "/v1/inbound/catalog", body: genuine.body, contentType: "application/json")
                 #expect(keyed.status == 401)
@@ -109,7 +109,3 @@ struct InboundWebhookTests {
     }
 }
 
-/// The inbound record collection's name, as the service uses it.
-enum InboundStoreName {
-    static let collection = "inbound_webhooks"
-}

@@ -307,4 +307,33 @@ struct WebhookDeliveryTests {
             #expect(try await store.endpoint(endpoint.id)?.enabled == false)
         }
     }
+
+    @Test("events, finished deliveries and inbound ids older than ENRICHER_WEBHOOK_RETENTION_DAYS are deleted; pending deliveries are kept")
+    func retention() async throws {
+        try await TestDatabase.with("retention") { database in
+            let store = WebhookStore(database: database)
+            try await store.ensureIndexes()
+            let now = Date()
+            let old = now.addingTimeInterval(-40 * 86_400)
+            let events = WebhookEvents(publicURL: "http://localhost:8080")
+            let endpoint = try await store.createSubscription(url: "http://127.0.0.1:1/hook", eventTypes: WebhookEventType.allCases, secret: .generate())
+            let stale = try events.make(id: "evt_old", type: .jobCompleted, jobID: "job_old", data: ["n": 1], now: old)
+            let fresh = try events.make(id: "evt_new", type: .jobCompleted, jobID: "job_new", data: ["n": 2], now: now)
+            try await store.enqueue(stale, to: [endpoint], now: old)
+            try await store.enqueue(fresh, to: [endpoint], now: now)
+            #expect(try await store.claimInbound("msg_old", now: old) == .process)
+            try await store.finishInbound("msg_old", type: "entity.created", entity: "books/1", now: old)
+            #expect(try await store.claimInbound("msg_old", now: now) == .duplicate)
+
+            let cutoff = now.addingTimeInterval(-30 * 86_400)
+            // The old delivery is still pending: it stays (its event goes, having been kept for replays only).
+            #expect(try await store.prune(before: cutoff) == 2)
+            #expect(try await database.collection(WebhookStore.eventsCollection).countDocuments() == 1)
+            #expect(try await database.collection(WebhookStore.deliveriesCollection).countDocuments() == 2)
+            #expect(try await store.claimInbound("msg_old", now: now) == .process, "a forgotten id is new again")
+            _ = try await database.collection(WebhookStore.deliveriesCollection).updateMany([:], ["$set": ["status": "delivered"]])
+            #expect(try await store.prune(before: cutoff) == 1)
+            #expect(try await database.collection(WebhookStore.deliveriesCollection).countDocuments() == 1)
+        }
+    }
 }
