@@ -57,10 +57,10 @@ public final class MongoDatabase: Sendable {
         }
     }
 
-    /// Runs a database command and returns the server's reply.
+    /// Runs a database command (on this database, or the one named) and returns the server's reply.
     @discardableResult
-    public func command(_ command: BSONDocument) async throws -> BSONDocument {
-        let name = self.name
+    public func command(_ command: BSONDocument, database: String? = nil) async throws -> BSONDocument {
+        let name = database ?? self.name
         return try await withClient { client in
             try withReply { reply in
                 var error = bson_error_t()

@@ -3,6 +3,7 @@ import EnricherCore
 import Foundation
 import Logging
 import MongoDB
+import Synchronization
 import Testing
 
 /// The database server scripts/test started for this run.
@@ -19,6 +20,18 @@ enum TestDatabase {
     /// A database name no other test uses.
     static func uniqueName(_ prefix: String = "t") -> String {
         "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    /// One connection pool, kept for the whole run, that drops the databases tests are done with (a new
+    /// pool per drop would spend its first connection's set-up every time).
+    private static let cleaner = Mutex<MongoDatabase?>(nil)
+
+    static func drop(_ name: String) async throws {
+        let pool = try cleaner.withLock { pool in
+            if pool == nil { pool = try MongoDatabase(.init(uri: try uri(), databaseName: "admin", threads: 1)) }
+            return pool!
+        }
+        _ = try? await pool.command(["dropDatabase": 1], database: name)
     }
 
     /// Runs `body` with a database of its own (named `prefix_...`), dropped and closed afterwards.
@@ -85,9 +98,11 @@ struct TestService {
         }
     }
 
+    /// Stops the service, then drops its database over a connection of its own (the service's is closed
+    /// by then, and dropping it earlier would let the still-running service write it anew).
     private func shutdown(_ running: Task<Void, any Error>) async throws {
-        _ = try? await database.command(["dropDatabase": 1])
         await application.stop()
         try await running.value
+        try await TestDatabase.drop(application.configuration.database.name)
     }
 }
