@@ -30,23 +30,10 @@ struct EnrichmentRoutes: Sendable {
         var mediaType: String
         var id: String
         var state: String
-        var outcome: String?
-        var detail: String?
+        @Nullable var outcome: String?
+        @Nullable var detail: String?
         var attempts: Int
-        var finishedAt: Date?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(mediaType, forKey: .mediaType)
-            try container.encode(id, forKey: .id)
-            try container.encode(state, forKey: .state)
-            try container.encode(outcome, forKey: .outcome)
-            try container.encode(detail, forKey: .detail)
-            try container.encode(attempts, forKey: .attempts)
-            try container.encode(finishedAt, forKey: .finishedAt)
-        }
-
-        enum CodingKeys: String, CodingKey { case mediaType, id, state, outcome, detail, attempts, finishedAt }
+        @Nullable var finishedAt: Date?
     }
 
     /// A job as the API shows it; `rejected` only in the answer to its creation, `items` only when read.

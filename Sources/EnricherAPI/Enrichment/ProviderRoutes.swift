@@ -29,62 +29,30 @@ struct ProviderRoutes: Sendable {
         /// closed, open or half-open.
         var breaker: String
         /// Failure rate over the breaker's window (0 to 1); null below its minimum number of calls.
-        var failureRate: Double?
+        @Nullable var failureRate: Double?
         var callsInWindow: Int
         /// Seconds until an open breaker lets a probe through; null unless open.
-        var nextProbeInSeconds: Double?
+        @Nullable var nextProbeInSeconds: Double?
         /// Requests that could be made back to back now (fractional while a slot refills).
         var tokensAvailable: Double
         /// Seconds left of a pause a throttle answer asked for; null when not paused.
-        var pausedForSeconds: Double?
+        @Nullable var pausedForSeconds: Double?
         /// Calls counted against today's (UTC) quota, and the quota; null without one.
-        var quotaUsedToday: Int?
-        var dailyQuota: Int?
+        @Nullable var quotaUsedToday: Int?
+        @Nullable var dailyQuota: Int?
         /// API requests in flight now, and the most allowed at once.
         var requestsInFlight: Int
         var maxInFlight: Int
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(breaker, forKey: .breaker)
-            try container.encode(failureRate, forKey: .failureRate)
-            try container.encode(callsInWindow, forKey: .callsInWindow)
-            try container.encode(nextProbeInSeconds, forKey: .nextProbeInSeconds)
-            try container.encode(tokensAvailable, forKey: .tokensAvailable)
-            try container.encode(pausedForSeconds, forKey: .pausedForSeconds)
-            try container.encode(quotaUsedToday, forKey: .quotaUsedToday)
-            try container.encode(dailyQuota, forKey: .dailyQuota)
-            try container.encode(requestsInFlight, forKey: .requestsInFlight)
-            try container.encode(maxInFlight, forKey: .maxInFlight)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case breaker, failureRate, callsInWindow, nextProbeInSeconds, tokensAvailable, pausedForSeconds, quotaUsedToday, dailyQuota
-            case requestsInFlight, maxInFlight
-        }
     }
 
     struct View: Encodable {
         var name: String
         var enabled: Bool
-        var disabledReason: String?
+        @Nullable var disabledReason: String?
         var mediaTypes: [MediaType]
         var baseUrls: [String]
         var limits: Limits
-        var health: Health?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(name, forKey: .name)
-            try container.encode(enabled, forKey: .enabled)
-            try container.encode(disabledReason, forKey: .disabledReason)
-            try container.encode(mediaTypes, forKey: .mediaTypes)
-            try container.encode(baseUrls, forKey: .baseUrls)
-            try container.encode(limits, forKey: .limits)
-            try container.encode(health, forKey: .health)
-        }
-
-        enum CodingKeys: String, CodingKey { case name, enabled, disabledReason, mediaTypes, baseUrls, limits, health }
+        @Nullable var health: Health?
     }
 
     struct List: Encodable {

@@ -17,28 +17,34 @@ struct ScanRoutes: Sendable {
 
     /// A scan as the API shows it; `counts` are live while it runs.
     struct ScanView: Encodable {
-        var run: ScanRun
+        var id: String
+        var trigger: String
+        var force: Bool
+        var status: String
+        var startedAt: Date
+        var deadline: Date
+        @Nullable var finishedAt: Date?
+        var pending: [String: Int]
+        var allocation: [String: Int]
+        var total: Int
+        @Nullable var jobId: String?
         var counts: JobCounts
+        @Nullable var detail: String?
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(run.id, forKey: .id)
-            try container.encode(run.trigger.rawValue, forKey: .trigger)
-            try container.encode(run.force, forKey: .force)
-            try container.encode(run.status.rawValue, forKey: .status)
-            try container.encode(run.startedAt, forKey: .startedAt)
-            try container.encode(run.deadline, forKey: .deadline)
-            try container.encode(run.finishedAt, forKey: .finishedAt)
-            try container.encode(run.pending.byName, forKey: .pending)
-            try container.encode(run.allocation.byName, forKey: .allocation)
-            try container.encode(run.allocation.values.reduce(0, +), forKey: .total)
-            try container.encode(run.jobID, forKey: .jobId)
-            try container.encode(counts, forKey: .counts)
-            try container.encode(run.detail, forKey: .detail)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case id, trigger, force, status, startedAt, deadline, finishedAt, pending, allocation, total, jobId, counts, detail
+        init(run: ScanRun, counts: JobCounts) {
+            id = run.id
+            trigger = run.trigger.rawValue
+            force = run.force
+            status = run.status.rawValue
+            startedAt = run.startedAt
+            deadline = run.deadline
+            finishedAt = run.finishedAt
+            pending = run.pending.byName
+            allocation = run.allocation.byName
+            total = run.allocation.values.reduce(0, +)
+            jobId = run.jobID
+            self.counts = counts
+            detail = run.detail
         }
     }
 

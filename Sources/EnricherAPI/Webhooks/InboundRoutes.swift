@@ -43,21 +43,10 @@ struct InboundRoutes: Sendable {
         var webhookId: String
         /// processed, duplicate (already processed) or ignored (an event type Enricher does not use).
         var status: String
-        var type: String?
-        var entity: String?
+        @Nullable var type: String?
+        @Nullable var entity: String?
         /// The enrichment job queued for a new entity without a cover.
-        var enrichmentJobId: String?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(webhookId, forKey: .webhookId)
-            try container.encode(status, forKey: .status)
-            try container.encode(type, forKey: .type)
-            try container.encode(entity, forKey: .entity)
-            try container.encode(enrichmentJobId, forKey: .enrichmentJobId)
-        }
-
-        enum CodingKeys: String, CodingKey { case webhookId, status, type, entity, enrichmentJobId }
+        @Nullable var enrichmentJobId: String?
     }
 
     static func unauthorized(_ detail: String) -> Problem {

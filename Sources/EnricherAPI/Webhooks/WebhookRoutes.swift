@@ -20,59 +20,71 @@ struct WebhookRoutes: Sendable {
 
     /// An endpoint as the API shows it; `secret` only in the answer to its creation.
     struct EndpointView: Encodable {
-        var endpoint: WebhookEndpoint
+        var id: String
+        var kind: String
+        var url: String
+        var eventTypes: [String]
+        var enabled: Bool
+        @Nullable var disabledReason: String?
+        var createdAt: Date
+        @Nullable var lastSuccessAt: Date?
+        @Nullable var failingSince: Date?
         var secret: String?
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(endpoint.id, forKey: .id)
-            try container.encode(endpoint.kind.rawValue, forKey: .kind)
-            try container.encode(endpoint.url, forKey: .url)
-            try container.encode(endpoint.eventTypes.map(\.rawValue), forKey: .eventTypes)
-            try container.encode(endpoint.enabled, forKey: .enabled)
-            try container.encode(endpoint.disabledReason, forKey: .disabledReason)
-            try container.encode(endpoint.createdAt, forKey: .createdAt)
-            try container.encode(endpoint.lastSuccessAt, forKey: .lastSuccessAt)
-            try container.encode(endpoint.failingSince, forKey: .failingSince)
-            if let secret { try container.encode(secret, forKey: .secret) }
+        init(endpoint: WebhookEndpoint, secret: String? = nil) {
+            id = endpoint.id
+            kind = endpoint.kind.rawValue
+            url = endpoint.url
+            eventTypes = endpoint.eventTypes.map(\.rawValue)
+            enabled = endpoint.enabled
+            disabledReason = endpoint.disabledReason
+            createdAt = endpoint.createdAt
+            lastSuccessAt = endpoint.lastSuccessAt
+            failingSince = endpoint.failingSince
+            self.secret = secret
         }
-
-        enum CodingKeys: String, CodingKey { case id, kind, url, eventTypes, enabled, disabledReason, createdAt, lastSuccessAt, failingSince, secret }
     }
 
     struct DeliveryView: Encodable {
-        var delivery: WebhookDelivery
+        var id: String
+        var eventId: String
+        var eventType: String
+        var url: String
+        var status: String
+        var createdAt: Date
+        @Nullable var deliveredAt: Date?
+        @Nullable var nextAttemptAt: Date?
+        @Nullable var detail: String?
+        var attempts: [AttemptView]
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(delivery.id, forKey: .id)
-            try container.encode(delivery.eventID, forKey: .eventId)
-            try container.encode(delivery.eventType.rawValue, forKey: .eventType)
-            try container.encode(delivery.url, forKey: .url)
-            try container.encode(delivery.status.rawValue, forKey: .status)
-            try container.encode(delivery.createdAt, forKey: .createdAt)
-            try container.encode(delivery.deliveredAt, forKey: .deliveredAt)
-            try container.encode(delivery.nextAttemptAt, forKey: .nextAttemptAt)
-            try container.encode(delivery.detail, forKey: .detail)
-            try container.encode(delivery.attempts.map(AttemptView.init), forKey: .attempts)
+        init(delivery: WebhookDelivery) {
+            id = delivery.id
+            eventId = delivery.eventID
+            eventType = delivery.eventType.rawValue
+            url = delivery.url
+            status = delivery.status.rawValue
+            createdAt = delivery.createdAt
+            deliveredAt = delivery.deliveredAt
+            nextAttemptAt = delivery.nextAttemptAt
+            detail = delivery.detail
+            attempts = delivery.attempts.map(AttemptView.init)
         }
-
-        enum CodingKeys: String, CodingKey { case id, eventId, eventType, url, status, createdAt, deliveredAt, nextAttemptAt, detail, attempts }
     }
 
     struct AttemptView: Encodable {
-        var attempt: WebhookDelivery.Attempt
+        var at: Date
+        @Nullable var statusCode: Int?
+        var latencyMs: Int
+        @Nullable var response: String?
+        @Nullable var error: String?
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(attempt.at, forKey: .at)
-            try container.encode(attempt.statusCode, forKey: .statusCode)
-            try container.encode(attempt.latencyMs, forKey: .latencyMs)
-            try container.encode(attempt.response, forKey: .response)
-            try container.encode(attempt.error, forKey: .error)
+        init(attempt: WebhookDelivery.Attempt) {
+            at = attempt.at
+            statusCode = attempt.statusCode
+            latencyMs = attempt.latencyMs
+            response = attempt.response
+            error = attempt.error
         }
-
-        enum CodingKeys: String, CodingKey { case at, statusCode, latencyMs, response, error }
     }
 
     struct EndpointList: Encodable { var webhooks: [EndpointView] }

@@ -13,3 +13,19 @@ public enum EnricherJSON {
         return encoder
     }()
 }
+
+/// An optional that JSON shows as `null` when absent, rather than leaving the key out (what synthesized
+/// `Encodable` does): clients generated from the contract see every documented field.
+@propertyWrapper
+public struct Nullable<Value: Encodable & Sendable>: Encodable, Sendable {
+    public var wrappedValue: Value?
+
+    public init(wrappedValue: Value?) {
+        self.wrappedValue = wrappedValue
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
+    }
+}

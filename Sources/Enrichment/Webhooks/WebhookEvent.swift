@@ -63,21 +63,9 @@ public struct WebhookEvents: Sendable {
         var mediaType: String
         var entityId: String
         var outcome: String
-        var coverImage: CoverImage?
-        var imageLookup: ImageLookup?
+        @Nullable var coverImage: CoverImage?
+        @Nullable var imageLookup: ImageLookup?
         var jobId: String
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(mediaType, forKey: .mediaType)
-            try container.encode(entityId, forKey: .entityId)
-            try container.encode(outcome, forKey: .outcome)
-            try container.encode(coverImage, forKey: .coverImage)
-            try container.encode(imageLookup, forKey: .imageLookup)
-            try container.encode(jobId, forKey: .jobId)
-        }
-
-        enum CodingKeys: String, CodingKey { case mediaType, entityId, outcome, coverImage, imageLookup, jobId }
     }
 
     struct JobCompleted: Encodable {
