@@ -32,27 +32,48 @@ struct TaskQueueTests {
         #expect(await queue.take()?.id == "m2")
     }
 
-    @Test("space is what the buffer lacks; a take makes room; closing returns what waits and wakes the takers")
-    func spaceAndClose() async {
+    /// Waits (up to 5 s) until `condition` holds: the other task has parked where the test wants it.
+    static func until(_ condition: () -> Bool) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(5)
+        while !condition() && clock.now < deadline { await Task.yield() }
+    }
+
+    @Test("space is what the buffer lacks; a take wakes the feeder waiting for room")
+    func space() async {
         let queue = TaskQueue(capacity: 2)
         #expect(await queue.waitForSpace() == 2)
         queue.push([Self.task("a", .games), Self.task("b", .games)])
-        let waiter = Task { await queue.waitForSpace() }
+        let feeder = Task { await queue.waitForSpace() }
+        await Self.until { queue.feederWaiting }
+        #expect(queue.feederWaiting, "the feeder waits while the buffer is full")
         _ = await queue.take()
-        #expect(await waiter.value == 1)
-        #expect(queue.close().map(\.id) == ["b"])
-        #expect(await queue.take() == nil)
+        #expect(await feeder.value == 1)
+        #expect(queue.close().map(\.id) == ["b"], "closing returns what still waits")
     }
 
     @Test("a worker waiting on an empty queue gets the next task pushed")
     func waiting() async {
         let queue = TaskQueue(capacity: 4)
         let taker = Task { await queue.take()?.id }
-        try? await Task.sleep(for: .milliseconds(20))
+        await Self.until { queue.idleTakers == 1 }
+        #expect(queue.idleTakers == 1)
         queue.push([Self.task("x", .musics)])
         #expect(await taker.value == "x")
+    }
+
+    @Test("a waiting worker gets nil when it is cancelled, or when the queue closes")
+    func cancelAndClose() async {
+        let queue = TaskQueue(capacity: 4)
         let cancelled = Task { await queue.take() }
+        await Self.until { queue.idleTakers == 1 }
         cancelled.cancel()
         #expect(await cancelled.value == nil)
+        #expect(queue.idleTakers == 0)
+        let closed = Task { await queue.take() }
+        await Self.until { queue.idleTakers == 1 }
+        #expect(queue.idleTakers == 1)
+        #expect(queue.close().isEmpty)
+        #expect(await closed.value == nil)
     }
 }

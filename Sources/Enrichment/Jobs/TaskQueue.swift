@@ -38,6 +38,12 @@ final class TaskQueue: Sendable {
     /// Tasks waiting for a worker.
     var buffered: [ClaimedTask] { state.withLock { $0.buffered } }
 
+    /// Workers waiting for a task.
+    var idleTakers: Int { state.withLock { $0.takers.count } }
+
+    /// Whether the feeder is waiting for room.
+    var feederWaiting: Bool { state.withLock { $0.spaceWaiter != nil } }
+
     /// Adds claimed tasks (at most the space left) and hands them to waiting workers.
     func push(_ tasks: [ClaimedTask]) {
         var handed: [(CheckedContinuation<ClaimedTask?, Never>, ClaimedTask)] = []

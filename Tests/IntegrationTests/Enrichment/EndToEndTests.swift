@@ -183,15 +183,20 @@ struct EndToEndTests {
                 first.cleanUp()
                 second?.cleanUp()
             }
+            // The processes stop before the database is dropped: a running one would write it again.
+            func cleanUp() async {
+                first.cleanUp()
+                second?.cleanUp()
+                _ = try? await database.command(["dropDatabase": 1])
+                await database.close()
+            }
             do {
                 try await runCrashScenario(world: world, environment: environment, database: database, first: first) { second = $0 }
             } catch {
-                _ = try? await database.command(["dropDatabase": 1])
-                await database.close()
+                await cleanUp()
                 throw error
             }
-            _ = try? await database.command(["dropDatabase": 1])
-            await database.close()
+            await cleanUp()
         }
     }
 

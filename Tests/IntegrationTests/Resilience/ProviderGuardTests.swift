@@ -66,6 +66,9 @@ struct ProviderGuardTests {
             let registry = Self.registry(fake, guardian)
             fake.scenario = .miss
             for _ in 0..<6 { _ = await Self.lookUp(registry) }
+            fake.scenario = .throttle(retryAfter: "0")
+            for _ in 0..<6 { _ = await Self.lookUp(registry) }
+            #expect(fake.requests(to: .openLibrary).count >= 12, "every lookup reached the fake")
             #expect(await guardian.status().breaker.state == .closed)
             #expect(await guardian.status().breaker.failureRate == 0)
         }

@@ -115,6 +115,8 @@ struct ScanTests {
                 let deadline = try #require((finished["deadline"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
                 let finishedAt = try #require((finished["finishedAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
                 #expect(finishedAt.timeIntervalSince(deadline) < 5, "finished \(finishedAt.timeIntervalSince(deadline)) s after its deadline")
+                let covers = world[.openLibrary].requests(to: .openLibraryCovers).count
+                #expect(covers <= found + 1, "\(covers) covers asked for, \(found) entities found: work went on past the deadline")
 
                 // The next scan takes exactly the entities left.
                 world[.openLibrary].setScenario(.hit, for: .openLibraryCovers)

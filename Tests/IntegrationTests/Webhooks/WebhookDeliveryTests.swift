@@ -102,20 +102,18 @@ struct WebhookDeliveryTests {
     @Test("a receiver down for two attempts, then up: delivered, with the same webhook-id every time")
     func downThenUp() async throws {
         // A port with nobody listening: connections are refused.
-        let reserved = try await WebhookReceiver.start()
-        let port = reserved.port
-        await reserved.stop()
+        let port = UInt16(try FreePort.find())
         try await FakeWorld.with { world in
             try await TestService.with(Self.settings(world)) { service in
                 let (endpoint, secret) = try await Self.subscribe(service, url: "http://127.0.0.1:\(port)/hook", types: ["enrichment.job.completed"])
                 _ = try await service.enrich([Self.book("down-1", seed: 9200)])
-                try await waitUntil(deadline: .seconds(30), interval: .milliseconds(20)) {
+                try await waitUntil(deadline: .seconds(30), interval: .milliseconds(50)) {
                     ((try await Self.deliveries(service, endpoint)).first?["attempts"] as? [Any])?.count ?? 0 >= 2
                 }
                 let receiver = try await WebhookReceiver.start(port: port)
                 do {
                     try await receiver.waitForDeliveries(1)
-                    try await waitUntil(deadline: .seconds(10)) {
+                    try await waitUntil(deadline: .seconds(10), interval: .milliseconds(50)) {
                         (try await Self.deliveries(service, endpoint)).first?["status"] as? String == "delivered"
                     }
                     let delivery = try #require(try await Self.deliveries(service, endpoint).first)
@@ -150,20 +148,20 @@ struct WebhookDeliveryTests {
                     _ = try await service.waitForJob(try await service.enrich([Self.book("ans-1", seed: 9300)]))
 
                     // 410: the endpoint is disabled at once, and later events are not sent to it.
-                    try await waitUntil(deadline: .seconds(20)) {
+                    try await waitUntil(deadline: .seconds(20), interval: .milliseconds(50)) {
                         try await service.client.get("/v1/webhooks/\(goneHook.id)").json["enabled"] as? Bool == false
                     }
                     let disabled = try await service.client.get("/v1/webhooks/\(goneHook.id)").json
                     #expect((disabled["disabledReason"] as? String)?.contains("410") == true, "\(disabled)")
 
                     // 301: recorded as a failure, the Location never asked, then delivered on the retry.
-                    try await waitUntil(deadline: .seconds(20)) { (try await Self.deliveries(service, movedHook.id)).first?["status"] as? String == "delivered" }
+                    try await waitUntil(deadline: .seconds(20), interval: .milliseconds(50)) { (try await Self.deliveries(service, movedHook.id)).first?["status"] as? String == "delivered" }
                     let movedAttempts = try #require(try await Self.deliveries(service, movedHook.id).first?["attempts"] as? [[String: Any]])
                     #expect(movedAttempts.first?["statusCode"] as? Int == 301 && (movedAttempts.first?["error"] as? String)?.contains("redirect") == true, "\(movedAttempts)")
                     #expect(elsewhere.deliveries.isEmpty, "the redirect was followed")
 
                     // Slower than ENRICHER_WEBHOOK_TIMEOUT_SECONDS: a timeout, then a retry with the same webhook-id.
-                    try await waitUntil(deadline: .seconds(20)) { (try await Self.deliveries(service, slowHook.id)).first?["status"] as? String == "delivered" }
+                    try await waitUntil(deadline: .seconds(20), interval: .milliseconds(50)) { (try await Self.deliveries(service, slowHook.id)).first?["status"] as? String == "delivered" }
                     let slowAttempts = try #require(try await Self.deliveries(service, slowHook.id).first?["attempts"] as? [[String: Any]])
                     #expect(slowAttempts.count == 2 && slowAttempts[0]["statusCode"] is NSNull, "\(slowAttempts)")
                     #expect((slowAttempts[0]["error"] as? String)?.contains("timed out") == true, "\(slowAttempts)")
@@ -171,7 +169,7 @@ struct WebhookDeliveryTests {
 
                     // A second job: the disabled endpoint gets nothing more.
                     _ = try await service.waitForJob(try await service.enrich([Self.book("ans-2", seed: 9301)]))
-                    try await waitUntil(deadline: .seconds(20)) { (try await Self.deliveries(service, movedHook.id)).count == 2 }
+                    try await waitUntil(deadline: .seconds(20), interval: .milliseconds(50)) { (try await Self.deliveries(service, movedHook.id)).count == 2 }
                     let goneDeliveries = try await Self.deliveries(service, goneHook.id)
                     #expect(goneDeliveries.count == 1 && goneDeliveries.first?["status"] as? String == "failed", "\(goneDeliveries)")
                     #expect(gone.deliveries.count == 1)
@@ -224,7 +222,7 @@ struct WebhookDeliveryTests {
             try await TestService.with(Self.settings(world, [ConfigurationKey.webhookSchedule.name: "0"])) { service in
                 let hook = try await Self.subscribe(service, url: "http://169.254.169.254/latest/meta-data", types: ["enrichment.job.completed"])
                 _ = try await service.waitForJob(try await service.enrich([Self.book("ssrf-1", seed: 9700)]))
-                try await waitUntil(deadline: .seconds(20)) { (try await Self.deliveries(service, hook.id)).first?["status"] as? String == "failed" }
+                try await waitUntil(deadline: .seconds(20), interval: .milliseconds(50)) { (try await Self.deliveries(service, hook.id)).first?["status"] as? String == "failed" }
                 let attempts = try #require(try await Self.deliveries(service, hook.id).first?["attempts"] as? [[String: Any]])
                 #expect(attempts.count == 2 && attempts.allSatisfy { $0["statusCode"] is NSNull }, "\(attempts)")
                 #expect(attempts.allSatisfy { ($0["error"] as? String)?.contains("169.254.169.254") == true }, "\(attempts)")
@@ -234,9 +232,7 @@ struct WebhookDeliveryTests {
 
     @Test("enricher serve killed with SIGKILL after the state change, before the delivery: after a restart the event is delivered")
     func crashBeforeDelivery() async throws {
-        let reserved = try await WebhookReceiver.start()
-        let port = reserved.port
-        await reserved.stop()
+        let port = UInt16(try FreePort.find())
         try await FakeWorld.with { world in
             try await TestDatabase.with("hookcrash") { database in
                 var environment = Self.settings(world, [
