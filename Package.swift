@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "EnricherAPI",
             dependencies: [
-                "EnricherCore", "Enrichment", "Outbound", "Images", "Resilience",
+                "EnricherCore", "Enrichment", "Outbound", "Images", "Resilience", "Blocking",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "Logging", package: "swift-log"),

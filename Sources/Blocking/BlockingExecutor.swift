@@ -97,3 +97,14 @@ public final class BlockingExecutor: @unchecked Sendable {
         }
     }
 }
+
+/// Runs `body`, which blocks (joining threads, destroying a pool), on a thread of its own and waits for
+/// it without holding a cooperative thread.
+public func offCooperativePool(_ body: @escaping @Sendable () -> Void) async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        Thread {
+            body()
+            continuation.resume()
+        }.start()
+    }
+}

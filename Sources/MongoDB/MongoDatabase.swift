@@ -109,12 +109,9 @@ public final class MongoDatabase: Sendable {
     /// their own, not on the caller's (cooperative) one.
     public func close() async {
         let (executor, pool) = (self.executor, self.pool)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread {
-                executor.shutdown()
-                pool.destroy()
-                continuation.resume()
-            }.start()
+        await offCooperativePool {
+            executor.shutdown()
+            pool.destroy()
         }
     }
 }

@@ -1,3 +1,4 @@
+import Blocking
 import EnricherCore
 import Enrichment
 import Foundation
@@ -17,7 +18,6 @@ struct EnrichmentServices: Sendable {
     let chains: ProviderChains
     let jobs: JobStore
     let covers: CoverStore
-    let library: CoverLibrary
     let signal: WorkSignal
     let worker: EnrichmentWorker
     let housekeeping: CoverHousekeeping
@@ -132,7 +132,7 @@ struct EnrichmentServices: Sendable {
         chains = try Self.chains(configuration)
         jobs = JobStore(database: database, events: WebhookEvents(publicURL: configuration.webhooks.publicURL))
         covers = CoverStore(database: database)
-        library = CoverLibrary(store: covers, images: inspector, settings: Self.renditionSettings(rules),
+        let library = CoverLibrary(store: covers, images: inspector, settings: Self.renditionSettings(rules),
                                duplicateDistance: rules.duplicateDistance)
         signal = WorkSignal()
         let eventSignal = WorkSignal()
@@ -165,12 +165,9 @@ struct EnrichmentServices: Sendable {
     /// work in hand ends, so it happens on a thread of its own, not on the cooperative pool.
     func shutdown() async {
         let (client, inspector) = (self.client, self.inspector)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread {
-                client.shutdown()
-                inspector.shutdown()
-                continuation.resume()
-            }.start()
+        await offCooperativePool {
+            client.shutdown()
+            inspector.shutdown()
         }
     }
 }

@@ -1,3 +1,4 @@
+import Blocking
 import EnricherCore
 import Enrichment
 import Images
@@ -14,14 +15,22 @@ public enum Maintenance {
             limits: ImageLimits(maxBytes: rules.maxBytes, maxPixels: rules.maxPixels, minShortSide: rules.minShortSide,
                                 placeholderSHA256s: rules.placeholderSHA256s),
             threads: rules.threads, queueLimit: rules.queueLimit, maxWaiting: 4 * rules.queueLimit, logger: logger)
-        defer { inspector.shutdown() }
-        return try await withDatabase(configuration, logger: logger) { database in
-            let store = CoverStore(database: database)
-            let library = CoverLibrary(store: store, images: inspector, settings: EnrichmentServices.renditionSettings(rules),
-                                       duplicateDistance: rules.duplicateDistance)
-            return try await CoverReconciler(store: store, library: library, entities: EntityRepository(database: database), logger: logger)
-                .run(repair: repair)
+        let report: ReconcileReport
+        do {
+            report = try await withDatabase(configuration, logger: logger) { database in
+                let store = CoverStore(database: database)
+                let library = CoverLibrary(store: store, images: inspector, settings: EnrichmentServices.renditionSettings(rules),
+                                           duplicateDistance: rules.duplicateDistance)
+                return try await CoverReconciler(store: store, library: library, entities: EntityRepository(database: database), logger: logger)
+                    .run(repair: repair)
+            }
+        } catch {
+            await offCooperativePool { inspector.shutdown() }
+            throw error
         }
+        // Joining the libvips threads blocks: not on the cooperative pool.
+        await offCooperativePool { inspector.shutdown() }
+        return report
     }
 
     /// What a scan would take now, as configured; changes nothing.
