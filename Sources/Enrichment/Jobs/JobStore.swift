@@ -167,6 +167,7 @@ public struct JobStore: Sendable {
             filter["_id"] = ["$in": .array(ids)]
             try await tasks.updateMany(filter, [
                 "$set": ["owner": .string(owner), "dueAt": .date(now.addingTimeInterval(lease.seconds))],
+                "$unset": ["startedAt": ""],
                 "$inc": ["attempts": 1],
             ])
             won = try await tasks.find(["owner": .string(owner), "state": .string(JobItem.State.queued.rawValue)])
@@ -239,6 +240,12 @@ public struct JobStore: Sendable {
                 "detail": .string(detail), "finishedAt": .date(now),
             ], "$unset": ["owner": ""]]
         ).modifiedCount
+    }
+
+    /// How many of a job's tasks were deferred with `detail`.
+    public func countDeferred(_ jobID: String, detail: String) async throws -> Int {
+        try await tasks.countDocuments(["jobId": .string(jobID), "state": .string(JobItem.State.done.rawValue),
+                                        "outcome": .string(TaskOutcome.deferred.rawValue), "detail": .string(detail)])
     }
 
     /// Marks a job completed once none of its tasks is queued. True only for the call that completed it.

@@ -98,6 +98,7 @@ final class TaskQueue: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state -> Bool in
                     if state.closed || Task.isCancelled || state.buffered.count < capacity { return true }
+                    precondition(state.spaceWaiter == nil, "one feeder waits for space at a time")
                     state.spaceWaiter = (id, continuation)
                     return false
                 }

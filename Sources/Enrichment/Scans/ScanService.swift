@@ -197,14 +197,14 @@ public final class ScanService: Sendable {
         var logger = self.logger
         logger[metadataKey: "scan"] = "\(run.id)"
         guard let jobID = run.jobID else { return }
-        var deferred = 0
         var reachedDeadline = false
         while !Task.isCancelled {
             do {
                 let now = Date()
                 if let job = try await jobs.job(jobID), job.status == .completed {
                     let counts = try await jobs.counts(jobID)
-                    let stopped = deferred > 0
+                    // Read from the tasks, so a process that took the run over after its deadline agrees.
+                    let stopped = try await jobs.countDeferred(jobID, detail: Self.stoppedDetail) > 0
                     try await store.finish(run.id, status: stopped ? .stopped : .completed, counts: counts,
                                            detail: stopped ? Self.stoppedDetail : nil)
                     try await store.releaseLock(owner: owner)
@@ -213,13 +213,17 @@ public final class ScanService: Sendable {
                     return
                 }
                 if now >= run.deadline && !reachedDeadline {
-                    reachedDeadline = true
-                    deferred = try await jobs.deferQueued(jobID, detail: Self.stoppedDetail, now: now)
+                    let deferred = try await jobs.deferQueued(jobID, detail: Self.stoppedDetail, now: now)
                     try await jobs.completeIfFinished(jobID, now: now)
+                    reachedDeadline = true
                     logger.notice("scan reached its run time; entities not started wait for the next scan", metadata: ["deferred": "\(deferred)"])
                     continue
                 }
-                try await store.renewLock(owner: owner, lease: settings.lease)
+                guard try await store.renewLock(owner: owner, lease: settings.lease) else {
+                    // The lease ran out and another process took the run over: it supervises it now.
+                    logger.warning("scan lock lost; another process sees the scan through")
+                    return
+                }
             } catch {
                 logger.warning("scan bookkeeping failed; trying again", metadata: ["error": "\(error)"])
             }
