@@ -75,12 +75,12 @@ extension Configuration {
         static func rate(_ text: String, key: ConfigurationKey) throws(ConfigurationError) -> (Int, Duration) {
             let parts = text.lowercased().split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }
             let units: [String: Int] = ["s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hour": 3600, "d": 86_400, "day": 86_400]
-            guard parts.count == 2, let count = Int(parts[0]), count >= 1 else {
-                throw .invalid(key: key.name, reason: "'\(text)' is not count/period, like 6/min or 100/5min")
+            guard parts.count == 2, let count = Int(parts[0]), (1...1_000_000).contains(count) else {
+                throw .invalid(key: key.name, reason: "'\(text)' is not count/period with a count of 1 to 1000000, like 6/min or 100/5min")
             }
             let digits = parts[1].prefix { $0.isNumber }
             let multiple = digits.isEmpty ? 1 : Int(digits) ?? 0
-            guard multiple >= 1, let unit = units[String(parts[1].dropFirst(digits.count))] else {
+            guard (1...1_000_000).contains(multiple), let unit = units[String(parts[1].dropFirst(digits.count))] else {
                 throw .invalid(key: key.name, reason: "'\(text)': the period must be s, min, h or d, optionally with a number before it (5min)")
             }
             return (count, .seconds(multiple * unit))

@@ -150,7 +150,7 @@ struct GuardedFetcher: HTTPFetching {
             case .failure: false
             }
             guard transient, let delay = guardian.settings.retry.delay(beforeRetry: attempt, using: &generator),
-                  RetryPolicy.fits(delay, remaining: ContinuousClock.now.duration(to: deadline), minimumAttemptTime: .milliseconds(50)),
+                  RetryPolicy.fits(delay, remaining: ContinuousClock.now.duration(to: deadline), minimumAttemptTime: Self.minimumAttemptTime),
                   !Task.isCancelled else {
                 return try result.get()
             }
@@ -172,14 +172,23 @@ struct GuardedFetcher: HTTPFetching {
         do {
             try await guardian.takeSlot(before: deadline)
         } catch {
+            if Task.isCancelled { return .failed(.cancelled) }
             // No slot before the deadline: answer as the provider itself would (429 is a throttle for all).
             return .final(Self.throttled(request, retryAfter: Self.seconds(error)))
+        }
+        // The waits for a place and a slot may have used the call's time: then the request is not sent
+        // (it could not finish, and would spend a unit of quota and count as a failure).
+        guard ContinuousClock.now.duration(to: deadline) >= Self.minimumAttemptTime else {
+            return .final(Self.throttled(request, retryAfter: 1))
         }
         if let quota = guardian.quota {
             let taken: Bool
             do { taken = try await quota.take() } catch { return .failed(.unavailable("daily quota ledger: \(error)")) }
             guard taken else {
-                return .final(Self.throttled(request, retryAfter: QuotaLedger.untilReset().components.seconds))
+                // Used up for today: no more requests (nor ledger updates) until the quota renews.
+                let untilReset = QuotaLedger.untilReset()
+                await guardian.pause(for: untilReset)
+                return .final(Self.throttled(request, retryAfter: untilReset.components.seconds))
             }
         }
         var attemptRequest = request
@@ -193,6 +202,9 @@ struct GuardedFetcher: HTTPFetching {
         }
         return .sent(result)
     }
+
+    /// Less time than this left in the call: no attempt is started.
+    static let minimumAttemptTime: Duration = .milliseconds(50)
 
     private static func throttled(_ request: OutboundRequest, retryAfter seconds: Int64) -> OutboundResponse {
         OutboundResponse(status: 429, headers: [("Retry-After", "\(seconds)")], body: [], url: request.url)
