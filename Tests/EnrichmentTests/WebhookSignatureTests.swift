@@ -28,6 +28,10 @@ struct WebhookSignatureTests {
         #expect(refusal(at: now.addingTimeInterval(-301)) == .stale(seconds: -301, tolerance: 300))
         #expect(refusal(at: now.addingTimeInterval(299)) == nil)
         #expect(refusal(timestamp: "soon") == .malformedTimestamp("soon"))
+        // Signs and huge numbers are refused before any arithmetic (the smallest Int64 would overflow it).
+        for odd in ["-9223372036854775808", "+1614265330", "9999999999999", "16.1"] {
+            #expect(refusal(timestamp: odd) == .malformedTimestamp(odd), "\(odd)")
+        }
         #expect(WebhookSignature.refusal(id: nil, timestamp: nil, signature: "x", body: Self.body, secrets: [Self.secret], now: now)
                 == .missingHeaders(["webhook-id", "webhook-timestamp"]))
     }
@@ -71,5 +75,7 @@ struct WebhookSignatureTests {
         #expect(draws.min()! < 260 && draws.max()! > 340, "300 s ± 20 %: \(draws.min()!)...\(draws.max()!)")
         #expect(policy.nextAttempt(after: 2, now: now, retryAfter: .seconds(60), using: &system)!.timeIntervalSince1970 == 60)
         #expect(policy.nextAttempt(after: 9, now: now, retryAfter: nil, using: &system) == nil)
+        // A Retry-After is honoured up to the schedule's longest wait, not for ever.
+        #expect(policy.nextAttempt(after: 2, now: now, retryAfter: .seconds(999_999_999), using: &system)!.timeIntervalSince1970 == 36000)
     }
 }

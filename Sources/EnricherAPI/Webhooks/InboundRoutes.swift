@@ -13,6 +13,9 @@ struct InboundRoutes: Sendable {
 
     let secrets: [WebhookSecret]
     let tolerance: Int64
+    /// A delivery left "processing" this long (its process died) may be processed again: twice the
+    /// longest a request may run, so a live one is never taken over.
+    let takeover: Duration
     let entities: EntityRepository
     let jobs: JobStore
     let signal: WorkSignal
@@ -23,6 +26,7 @@ struct InboundRoutes: Sendable {
     init(configuration: Configuration, database: MongoDatabase, jobs: JobStore, inbox: WebhookStore, signal: WorkSignal, logger: Logger) {
         secrets = configuration.webhooks.inboundSecrets.compactMap(WebhookSecret.init)
         tolerance = Int64(configuration.webhooks.inboundTolerance)
+        takeover = configuration.http.requestTimeout * 2
         entities = EntityRepository(database: database)
         self.jobs = jobs
         self.signal = signal
@@ -68,22 +72,25 @@ struct InboundRoutes: Sendable {
         }
         guard let id else { throw Self.unauthorized("missing webhook-id") }
         let (type, data) = try Self.envelope(try JSONValue.parse(body))
-        switch try await inbox.claimInbound(id) {
+        switch try await inbox.claimInbound(id, takeover: takeover) {
         case .process: break
         case .duplicate:
             return JSONResponse.make(statusCode: .ok, body: Receipt(webhookId: id, status: "duplicate", type: type?.rawValue))
         case .busy:
             throw Problem(.conflict, detail: "webhook-id \(id) is being processed; send it again later")
         }
+        let receipt: Receipt
         do {
-            let receipt = try await apply(id: id, type: type, data: data)
-            try await inbox.finishInbound(id, type: type?.rawValue ?? "ignored", entity: receipt.entity)
-            return JSONResponse.make(statusCode: .ok, body: receipt)
+            receipt = try await apply(id: id, type: type, data: data)
         } catch {
             // Not processed: let the catalog's retry do it.
             try? await inbox.releaseInbound(id)
             throw error
         }
+        // Applied: from here on a retry must not apply it again (it would queue a second lookup), so a
+        // failure to record it leaves the claim to be taken over later rather than released.
+        try await inbox.finishInbound(id, type: type?.rawValue ?? "ignored", entity: receipt.entity)
+        return JSONResponse.make(statusCode: .ok, body: receipt)
     }
 
     /// The event's type (nil: one Enricher does not use) and its `data`.
@@ -115,7 +122,7 @@ struct InboundRoutes: Sendable {
             return Receipt(webhookId: id, status: "processed", type: type.rawValue, entity: key.description)
         }
         let draft: EntityDraft
-        switch input.draft.validated(for: mediaType) {
+        switch input.draft.validated(for: mediaType, pointerPrefix: "/data") {
         case .success(let value): draft = value
         case .failure(let errors): throw Problem.validation(errors)
         }

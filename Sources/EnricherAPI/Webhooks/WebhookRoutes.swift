@@ -174,12 +174,17 @@ struct WebhookRoutes: Sendable {
         }
         var errors = JSONValue.unknownFields(object, allowed: ["since"])
         var since: Date?
-        if case .string(let text)? = object["since"], let date = try? Date(text, strategy: .iso8601) {
+        // With or without fractional seconds: the API's own dates have milliseconds.
+        if case .string(let text)? = object["since"],
+           let date = (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: .iso8601)) {
             since = date
         } else {
             errors.append(FieldError(pointer: "/since", detail: "is required: an RFC 3339 date-time such as 2026-11-23T00:00:00Z"))
         }
         guard errors.isEmpty, let since else { throw Problem.validation(FieldErrors(errors)) }
+        guard endpoint.kind == .subscription else {
+            throw Problem(.conflict, detail: "\(endpoint.id) is a callback endpoint; its events follow their jobs, and replay is for subscriptions")
+        }
         guard endpoint.enabled else {
             throw Problem(.conflict, detail: "webhook endpoint \(endpoint.id) is disabled (\(endpoint.disabledReason ?? "")); create a new subscription")
         }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// When a failed delivery is tried again: the configured wait before each retry, varied by up to
-/// `jitter` either way, and never sooner than a `Retry-After` the receiver gave (429 or 503). A plain
+/// `jitter` either way, and never sooner than a `Retry-After` the receiver gave (429 or 503), which is
+/// honoured up to the schedule's longest wait (a receiver cannot park a delivery for ever). A plain
 /// value on dates passed in, so its rules are tested without waiting.
 public struct DeliveryPolicy: Sendable, Equatable {
     /// Waits before retries 1, 2, ... (the first attempt is at once).
@@ -22,6 +23,7 @@ public struct DeliveryPolicy: Sendable, Equatable {
         guard attempts >= 1, attempts <= schedule.count else { return nil }
         let base = schedule[attempts - 1].seconds
         let factor = jitter > 0 ? Double.random(in: (1 - jitter)...(1 + jitter), using: &random) : 1
-        return now.addingTimeInterval(max(base * factor, retryAfter?.seconds ?? 0))
+        let longest = schedule.map(\.seconds).max() ?? 0
+        return now.addingTimeInterval(max(base * factor, min(retryAfter?.seconds ?? 0, longest)))
     }
 }

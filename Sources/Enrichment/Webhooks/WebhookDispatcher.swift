@@ -108,7 +108,8 @@ public final class WebhookDispatcher: Sendable {
                 callbacks[event.jobID] = .some(try await jobs.job(event.jobID)?.callbackUrl ?? settings.callbackURL)
             }
             if let url = callbacks[event.jobID] ?? nil, !settings.callbackSecrets.isEmpty {
-                endpoints.append(try await store.callbackEndpoint(url: url))
+                let callback = try await store.callbackEndpoint(url: url)
+                if callback.enabled { endpoints.append(callback) }
             }
             if !endpoints.isEmpty { try await store.enqueue(event, to: endpoints) }
         }
@@ -139,14 +140,19 @@ public final class WebhookDispatcher: Sendable {
             }
             var endpoints: [String: WebhookEndpoint?] = [:]
             for delivery in claimed {
-                if Task.isCancelled {
+                if endpoints[delivery.endpointID] == nil {
+                    do {
+                        endpoints[delivery.endpointID] = .some(try await store.endpoint(delivery.endpointID))
+                    } catch {
+                        // Unknown is not gone: give the delivery back rather than cancel it.
+                        logger.warning("could not read a webhook endpoint", metadata: ["endpoint": "\(delivery.endpointID)", "error": "\(error)"])
+                    }
+                }
+                guard !Task.isCancelled, let endpoint = endpoints[delivery.endpointID] else {
                     try? await store.release(delivery)
                     continue
                 }
-                if endpoints[delivery.endpointID] == nil {
-                    endpoints[delivery.endpointID] = .some(try? await store.endpoint(delivery.endpointID))
-                }
-                await deliver(delivery, to: endpoints[delivery.endpointID] ?? nil)
+                await deliver(delivery, to: endpoint)
             }
         }
     }
@@ -196,10 +202,7 @@ public final class WebhookDispatcher: Sendable {
             attempt.response = String(decoding: response.body.prefix(settings.snippetBytes), as: UTF8.self)
             if (200..<300).contains(response.status) {
                 try await store.record(delivery, attempt: attempt, status: .delivered, retryAt: nil, detail: nil)
-                // The endpoint's last success is kept to the minute: one write per endpoint and minute, not per delivery.
-                if endpoint.failingSince != nil || (endpoint.lastSuccessAt.map { now.timeIntervalSince($0) > 60 } ?? true) {
-                    try await store.recordSuccess(endpoint.id)
-                }
+                try await store.recordSuccess(endpoint.id)
                 logger.info("webhook delivered", metadata: ["status": "\(response.status)", "attempt": "\(delivery.attempts.count + 1)"])
                 return
             }

@@ -68,7 +68,9 @@ public enum WebhookSignature {
         let missing = [("webhook-id", id), ("webhook-timestamp", timestamp), ("webhook-signature", signature)]
             .filter { $0.1?.isEmpty ?? true }.map(\.0)
         guard missing.isEmpty, let id, let timestamp, let signature else { return .missingHeaders(missing) }
-        guard let seconds = Int64(timestamp) else { return .malformedTimestamp(timestamp) }
+        // Digits only, and few enough that no arithmetic on them can overflow.
+        guard (1...12).contains(timestamp.utf8.count), timestamp.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+              let seconds = Int64(timestamp) else { return .malformedTimestamp(timestamp) }
         let skew = Int64(now.timeIntervalSince1970.rounded()) - seconds
         guard abs(skew) <= tolerance else { return .stale(seconds: skew, tolerance: tolerance) }
         let offered = signature.split(separator: " ").map { Array($0.utf8) }

@@ -60,8 +60,6 @@ public struct WebhookStore: Sendable {
     public static let eventsCollection = "webhook_events"
     /// The catalog's inbound `webhook-id`s, each processed once.
     public static let inboundCollection = "inbound_webhooks"
-    /// An inbound delivery left "processing" this long (its process died) may be processed again.
-    static let inboundTakeover: TimeInterval = 60
     let endpoints: MongoCollection
     let deliveries: MongoCollection
     let events: MongoCollection
@@ -98,14 +96,14 @@ public struct WebhookStore: Sendable {
     }
 
     /// Whether this call is to process inbound `id`: the first to see it, or taking over one a dead process left.
-    public func claimInbound(_ id: String, now: Date = Date()) async throws -> InboundClaim {
+    public func claimInbound(_ id: String, takeover: Duration, now: Date = Date()) async throws -> InboundClaim {
         do {
             try await inbound.insertOne(["_id": .string(id), "status": "processing", "receivedAt": .date(now)])
             return .process
         } catch MongoError.duplicateKey {
             if try await inbound.findOne(["_id": .string(id)])?["status"]?.stringValue == "done" { return .duplicate }
             let takenOver = try await inbound.updateOne(
-                ["_id": .string(id), "status": "processing", "receivedAt": ["$lt": .date(now.addingTimeInterval(-Self.inboundTakeover))]],
+                ["_id": .string(id), "status": "processing", "receivedAt": ["$lt": .date(now.addingTimeInterval(-takeover.seconds))]],
                 ["$set": ["receivedAt": .date(now)]])
             return takenOver.modifiedCount == 1 ? .process : .busy
         }
@@ -173,8 +171,15 @@ public struct WebhookStore: Sendable {
         return true
     }
 
+    /// Notes a success. The last success is kept to the minute, so a busy endpoint costs one write a
+    /// minute, not one per delivery; a success after failures always clears them.
     func recordSuccess(_ endpointID: String, now: Date = Date()) async throws {
-        _ = try await endpoints.updateOne(["_id": .string(endpointID)], ["$set": ["lastSuccessAt": .date(now)], "$unset": ["failingSince": ""]])
+        _ = try await endpoints.updateOne(
+            ["_id": .string(endpointID), "$or": [
+                ["failingSince": ["$exists": true]], ["lastSuccessAt": .null], ["lastSuccessAt": ["$exists": false]],
+                ["lastSuccessAt": ["$lt": .date(now.addingTimeInterval(-60))]],
+            ]],
+            ["$set": ["lastSuccessAt": .date(now)], "$unset": ["failingSince": ""]])
     }
 
     /// Notes a failure; disables the endpoint when it has had no success for `disableAfter`. Returns the reason when it did.

@@ -90,6 +90,8 @@ struct WebhookDeliveryTests {
                     let listed = try await Self.deliveries(service, try #require(callback["id"] as? String))
                     #expect(listed.count == 3 && listed.allSatisfy { $0["status"] as? String == "delivered" }, "\(listed)")
                     #expect(listed.allSatisfy { (($0["attempts"] as? [[String: Any]])?.first?["statusCode"] as? Int) == 204 }, "\(listed)")
+                    let replay = try await service.client.post("/v1/webhooks/\(callback["id"] as? String ?? "")/replay", ["since": "2026-01-01T00:00:00Z"])
+                    #expect(replay.status == 409, "replay is for subscriptions: \(replay.text)")
                 }
             }
         } catch {
@@ -193,7 +195,9 @@ struct WebhookDeliveryTests {
                     _ = try await service.waitForJob(try await service.enrich([Self.book("rp-1", seed: 9400)]))
                     try await receiver.waitForDeliveries(2)
                     let first = receiver.deliveries.map(\.id)
-                    let replay = try await service.client.post("/v1/webhooks/\(hook.id)/replay", ["since": since.ISO8601Format()])
+                    // A date as the API writes them, with milliseconds.
+                    let sinceText = since.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+                    let replay = try await service.client.post("/v1/webhooks/\(hook.id)/replay", ["since": sinceText])
                     let replayed = try replay.json["replayed"] as? Int
                     #expect(replay.status == 202 && replayed == 2, "\(replay.text)")
                     try await receiver.waitForDeliveries(4)
@@ -317,16 +321,16 @@ struct WebhookDeliveryTests {
             let fresh = try events.make(id: "evt_new", type: .jobCompleted, jobID: "job_new", data: ["n": 2], now: now)
             try await store.enqueue(stale, to: [endpoint], now: old)
             try await store.enqueue(fresh, to: [endpoint], now: now)
-            #expect(try await store.claimInbound("msg_old", now: old) == .process)
+            #expect(try await store.claimInbound("msg_old", takeover: .seconds(60), now: old) == .process)
             try await store.finishInbound("msg_old", type: "entity.created", entity: "books/1", now: old)
-            #expect(try await store.claimInbound("msg_old", now: now) == .duplicate)
+            #expect(try await store.claimInbound("msg_old", takeover: .seconds(60), now: now) == .duplicate)
 
             let cutoff = now.addingTimeInterval(-30 * 86_400)
             // The old delivery is still pending: it stays (its event goes, having been kept for replays only).
             #expect(try await store.prune(before: cutoff) == 2)
             #expect(try await database.collection(WebhookStore.eventsCollection).countDocuments() == 1)
             #expect(try await database.collection(WebhookStore.deliveriesCollection).countDocuments() == 2)
-            #expect(try await store.claimInbound("msg_old", now: now) == .process, "a forgotten id is new again")
+            #expect(try await store.claimInbound("msg_old", takeover: .seconds(60), now: now) == .process, "a forgotten id is new again")
             _ = try await database.collection(WebhookStore.deliveriesCollection).updateMany([:], ["$set": ["status": "delivered"]])
             #expect(try await store.prune(before: cutoff) == 1)
             #expect(try await database.collection(WebhookStore.deliveriesCollection).countDocuments() == 1)
