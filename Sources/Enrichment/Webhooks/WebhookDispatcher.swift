@@ -203,7 +203,7 @@ public final class WebhookDispatcher: Sendable {
             if (200..<300).contains(response.status) {
                 try await store.record(delivery, attempt: attempt, status: .delivered, retryAt: nil, detail: nil)
                 try await store.recordSuccess(endpoint.id)
-                logger.info("webhook delivered", metadata: ["status": "\(response.status)", "attempt": "\(delivery.attempts.count + 1)"])
+                logger.info("webhook delivered", metadata: ["status": "\(response.status)", "attempt": "\(delivery.attemptsThisRound + 1)"])
                 return
             }
             if response.status == 410 {
@@ -221,7 +221,7 @@ public final class WebhookDispatcher: Sendable {
             attempt.error = "\(error)"
         }
         var random = SystemRandomNumberGenerator()
-        let made = delivery.attempts.count + 1
+        let made = delivery.attemptsThisRound + 1
         let retryAt = settings.policy.nextAttempt(after: made, now: Date(), retryAfter: retryAfter, using: &random)
         let detail = retryAt == nil ? "gave up after \(made) attempts (ENRICHER_WEBHOOK_RETRY_SCHEDULE)" : nil
         try await store.record(delivery, attempt: attempt, status: retryAt == nil ? .failed : .pending, retryAt: retryAt, detail: detail)

@@ -51,6 +51,11 @@ public struct WebhookDelivery: Sendable, Equatable {
     public var detail: String?
     /// The claim holding it (the delivery worker's).
     var owner: String?
+    /// Attempts made before its latest replay: the retry schedule counts from there.
+    var attemptBase = 0
+
+    /// Attempts made since it was queued (or last replayed), this one not included.
+    var attemptsThisRound: Int { attempts.count - attemptBase }
 }
 
 /// Endpoints, the events sent, and deliveries with every attempt, in MongoDB.
@@ -240,9 +245,12 @@ public struct WebhookStore: Sendable {
                   let body = document["body"]?.stringValue else { continue }
             let event = WebhookEvent(id: id, type: type, timestamp: timestamp, body: body, jobID: document["jobId"]?.stringValue ?? "")
             let pending = Self.pendingDelivery(event, endpoint: endpoint, now: now)
+            // Earlier attempts stay listed; the schedule starts over after them.
+            let earlier = try await deliveries.findOne(["_id": pending["_id"]!], projection: ["attempts": 1])?["attempts"]?.arrayValue?.count ?? 0
             var set = pending
             set["_id"] = nil
             set["attempts"] = nil
+            set["attemptBase"] = .int64(Int64(earlier))
             _ = try await deliveries.updateOne(["_id": pending["_id"]!], ["$set": .document(set), "$unset": ["owner": "", "deliveredAt": "", "detail": ""],
                                                                          "$setOnInsert": ["attempts": []]], upsert: true)
             count += 1
@@ -321,6 +329,7 @@ public struct WebhookStore: Sendable {
             status: document["status"]?.stringValue.flatMap(WebhookDelivery.Status.init(rawValue:)) ?? .pending,
             attempts: (document["attempts"]?.arrayValue ?? []).compactMap { $0.documentValue.flatMap { try? BSONDecoder().decode(WebhookDelivery.Attempt.self, from: $0) } },
             nextAttemptAt: document["nextAttemptAt"]?.dateValue, createdAt: document["createdAt"]?.dateValue ?? Date(timeIntervalSince1970: 0),
-            deliveredAt: document["deliveredAt"]?.dateValue, detail: document["detail"]?.stringValue, owner: document["owner"]?.stringValue)
+            deliveredAt: document["deliveredAt"]?.dateValue, detail: document["detail"]?.stringValue, owner: document["owner"]?.stringValue,
+            attemptBase: Int(document["attemptBase"]?.int64Value ?? 0))
     }
 }

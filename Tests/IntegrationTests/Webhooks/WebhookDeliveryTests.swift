@@ -336,4 +336,26 @@ struct WebhookDeliveryTests {
             #expect(try await database.collection(WebhookStore.deliveriesCollection).countDocuments() == 1)
         }
     }
+
+    @Test("a replayed delivery keeps its earlier attempts and gets the whole retry schedule again")
+    func replayStartsTheScheduleOver() async throws {
+        try await TestDatabase.with("replay") { database in
+            let store = WebhookStore(database: database)
+            try await store.ensureIndexes()
+            let now = Date()
+            let endpoint = try await store.createSubscription(url: "http://127.0.0.1:1/hook", eventTypes: WebhookEventType.allCases, secret: .generate())
+            let event = try WebhookEvents(publicURL: "http://localhost:8080").make(id: "evt_r", type: .jobCompleted, jobID: "job_r", data: ["n": 1], now: now)
+            try await store.enqueue(event, to: [endpoint], now: now)
+            for round in 0..<2 {
+                let delivery = try #require(try await store.claim(limit: 1, owner: "o\(round)", lease: .seconds(60), now: now).first)
+                let attempt = WebhookDelivery.Attempt(at: now, statusCode: 500, latencyMs: 1, response: nil, error: nil)
+                try await store.record(delivery, attempt: attempt, status: round == 0 ? .pending : .failed, retryAt: round == 0 ? now : nil, detail: nil)
+            }
+            #expect(try await store.deliveries(endpointID: endpoint.id, limit: 10).first?.status == .failed)
+            #expect(try await store.replay(endpoint, since: now.addingTimeInterval(-1), now: now) == 1)
+            let replayed = try #require(try await store.claim(limit: 1, owner: "o2", lease: .seconds(60), now: now).first)
+            #expect(replayed.attempts.count == 2, "earlier attempts stay listed")
+            #expect(replayed.attemptsThisRound == 0, "the schedule starts over")
+        }
+    }
 }
