@@ -47,14 +47,15 @@ struct AdmissionGateTests {
         func append(_ value: Int) { values.append(value) }
     }
 
-    /// Polls `condition` until it holds, failing after five seconds.
+    struct TimedOut: Error, CustomStringConvertible {
+        var description: String { "condition not met within 5 s" }
+    }
+
+    /// Polls `condition` until it holds; throws after five seconds, so the test stops there.
     private func waitUntil(_ condition: () async -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(5)
         while await !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("condition not met within 5 s")
-                return
-            }
+            guard ContinuousClock.now < deadline else { throw TimedOut() }
             try await Task.sleep(for: .milliseconds(5))
         }
     }

@@ -94,8 +94,9 @@ struct CoverStorageTests {
             world.setEveryScenario(.miss)
             let kept = Self.host(try TestImages.encode(.gradient, width: 400, height: 600, as: .jpeg), as: "image/jpeg", named: "kept.jpg", in: world)
             let dropped = Self.host(try TestImages.encode(.gradient, width: 500, height: 500, as: .jpeg), as: "image/jpeg", named: "dropped.jpg", in: world)
-            // A long interval: the test runs the sweeps itself.
-            try await TestService.with(world.environment.merging(["ENRICHER_IMAGE_GC_GRACE_HOURS": "0"]) { $1 }) { service in
+            // A week between background sweeps: the test runs the sweeps itself.
+            try await TestService.with(world.environment.merging(["ENRICHER_IMAGE_GC_GRACE_HOURS": "0",
+                                                                  "ENRICHER_IMAGE_GC_INTERVAL_SECONDS": "604800"]) { $1 }) { service in
                 let job = try await service.enrich([
                     (.books, "kept", ["isbn": "9780980200447", "imageUrl": kept]),
                     (.books, "dropped", ["isbn": "9780980200447", "imageUrl": dropped]),
