@@ -8,7 +8,6 @@ let package = Package(
         .executable(name: "enricher", targets: ["Enricher"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -79,31 +78,51 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The HTTP API on FlyingFox.
+        // C edge: epoll and eventfd, which Swift's Glibc module does not expose.
+        .target(name: "CEpoll"),
+        // Our HTTP/1.1 server, NIO-free: a strict, linear parser over bytes with every limit a parameter,
+        // non-blocking sockets and one epoll thread. Knows nothing of routes or of Enricher.
+        .target(
+            name: "HTTPCore",
+            dependencies: [
+                "CEpoll",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The HTTP API: routes, the access each declares, problem+json.
         .target(
             name: "EnricherAPI",
             dependencies: [
-                "EnricherCore", "Enrichment", "Outbound", "Images", "Resilience", "Blocking",
-                .product(name: "FlyingFox", package: "FlyingFox"),
-                .product(name: "FlyingSocks", package: "FlyingFox"),
+                "EnricherCore", "Enrichment", "HTTPCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The composition root: which concrete parts make up the running service, in one ServiceGroup.
+        .target(
+            name: "EnricherApp",
+            dependencies: [
+                "EnricherAPI", "EnricherCore", "Enrichment", "HTTPCore", "MongoDB", "Images", "Outbound", "Blocking", "Resilience",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
             name: "Enricher",
             dependencies: [
-                "EnricherAPI", "EnricherCore", "Enrichment",
+                "EnricherApp", "EnricherCore", "Enrichment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "BSONTests", dependencies: ["BSON"]),
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"]),
         .testTarget(name: "EnricherCoreTests", dependencies: ["EnricherCore"]),
         .testTarget(
             name: "OutboundTests",
-            dependencies: ["Outbound", .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox")]
+            dependencies: ["Outbound", "HTTPCore", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
@@ -112,8 +131,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "EnricherAPI", "EnricherCore", "Enrichment", "Outbound", "Images", "MongoDB", "BSON",
-                .product(name: "FlyingFox", package: "FlyingFox"),
+                "EnricherApp", "EnricherCore", "Enrichment", "Outbound", "Images", "MongoDB", "BSON", "HTTPCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -1,5 +1,5 @@
 import ArgumentParser
-import EnricherAPI
+import EnricherApp
 import EnricherCore
 import Enrichment
 import Foundation

@@ -1,5 +1,5 @@
 import ArgumentParser
-import EnricherAPI
+import EnricherApp
 import EnricherCore
 import Foundation
 import Logging
@@ -21,22 +21,17 @@ struct Serve: AsyncParsableCommand {
         ])
         let application: Application
         do {
-            application = try await Application(configuration: configuration, logger: logger)
+            application = try await Application(configuration: configuration, logger: logger, signals: [.sigterm, .sigint])
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)
         }
-        let group = ServiceGroup(
-            services: [application],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
-        Task {
-            if let port = try? await application.waitUntilListening() {
-                logger.info("listening", metadata: ["host": "\(configuration.http.host)", "port": "\(port)"])
-            }
+        do {
+            try await application.run()
+        } catch {
+            logger.critical("stopped on an error: \(error)")
+            throw ExitCode(1)
         }
-        try await group.run()
         logger.info("stopped")
     }
 }

@@ -28,7 +28,7 @@ struct BadInputTests {
              contentType: "application/json", auth: .key, status: 422, detail: "check digit", pointer: "/barcode"),
         Case(description: "a 2 MiB body", method: "PUT", path: "/v1/entities/books/x1",
              body: Data(("{\"title\": \"" + String(repeating: "a", count: 2 << 20) + "\"}").utf8),
-             contentType: "application/json", auth: .key, status: 413, detail: "limit is 1048576 bytes"),
+             contentType: "application/json", auth: .key, status: 413, detail: "1048576 bytes (ENRICHER_MAX_BODY_BYTES)"),
         Case(description: "an unknown media type", method: "PUT", path: "/v1/entities/vinyls/x1", body: Data(#"{"title": "Blue"}"#.utf8),
              contentType: "application/json", auth: .key, status: 404, detail: "not a media type"),
         Case(description: "no API key", method: "PUT", path: "/v1/entities/books/x1", body: Data(#"{"title": "Dune"}"#.utf8),

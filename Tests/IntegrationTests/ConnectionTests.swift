@@ -36,8 +36,8 @@ struct ConnectionTests {
         }
     }
 
-    @Test("a connection that sends nothing is closed after ENRICHER_HTTP_READ_TIMEOUT_SECONDS")
-    func idleTimeout() async throws {
+    @Test("a connection that stops sending mid-request gets 408 and is closed after ENRICHER_HTTP_READ_TIMEOUT_SECONDS")
+    func stalledRequest() async throws {
         try await TestService.with(["ENRICHER_HTTP_READ_TIMEOUT_SECONDS": "1"]) { service in
             let clock = ContinuousClock()
             let start = clock.now
@@ -45,8 +45,28 @@ struct ConnectionTests {
             defer { silent.close() }
             // Half a request line, then silence.
             try await silent.send("GET /heal")
+            guard case .data(let answer) = try await silent.read(timeout: .seconds(5)) else {
+                throw TestFailure("no 408 before the close")
+            }
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
             #expect(try await silent.read(timeout: .seconds(5)) == .closed)
             #expect(clock.now - start >= .milliseconds(900))
+            try await waitUntil(deadline: .seconds(5)) { service.application.openConnections == 0 }
+        }
+    }
+
+    @Test("an idle keep-alive connection is closed quietly after ENRICHER_HTTP_READ_TIMEOUT_SECONDS")
+    func idleTimeout() async throws {
+        try await TestService.with(["ENRICHER_HTTP_READ_TIMEOUT_SECONDS": "1"]) { service in
+            let clock = ContinuousClock()
+            let idle = try await RawConnection(port: service.client.port)
+            defer { idle.close() }
+            try await idle.send(Self.request)
+            guard case .data(let answer) = try await idle.read(timeout: .seconds(5)) else { throw TestFailure("no answer") }
+            #expect(answer.hasPrefix("HTTP/1.1 200"))
+            let answered = clock.now
+            #expect(try await idle.read(timeout: .seconds(5)) == .closed, "an idle connection gets no 408, only the close")
+            #expect(clock.now - answered >= .milliseconds(900))
             try await waitUntil(deadline: .seconds(5)) { service.application.openConnections == 0 }
         }
     }

@@ -1,5 +1,5 @@
 import BSON
-import EnricherAPI
+import EnricherApp
 import EnricherCore
 import Foundation
 import Logging

@@ -1,5 +1,5 @@
-import FlyingFox
 import Foundation
+import HTTPCore
 @testable import Outbound
 import Testing
 
@@ -51,7 +51,7 @@ struct HTTPClientGuardTests {
         let target = try await LocalServer(host: "127.0.0.2")
         defer { target.stop() }
         let origin = try await LocalServer { _ in
-            HTTPResponse(statusCode: .found, headers: [.location: "\(target.base)/internal"] as HTTPHeaders)
+            HTTPResponse(status: HTTPStatus(302, "Found"), headers: ["Location": "\(target.base)/internal"])
         }
         defer { origin.stop() }
         let client = try makeClient()
@@ -90,7 +90,7 @@ struct HTTPClientGuardTests {
 
     @Test("a redirect to file:// fails without reading the file")
     func redirectToFile() async throws {
-        let server = try await LocalServer { _ in HTTPResponse(statusCode: .found, headers: [.location: "file:///etc/passwd"] as HTTPHeaders) }
+        let server = try await LocalServer { _ in HTTPResponse(status: HTTPStatus(302, "Found"), headers: ["Location": "file:///etc/passwd"]) }
         defer { server.stop() }
         let client = try makeClient()
         defer { client.shutdown() }

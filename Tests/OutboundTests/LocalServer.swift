@@ -1,6 +1,6 @@
-import FlyingFox
-import FlyingSocks
 import Foundation
+import HTTPCore
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,9 +17,12 @@ struct ReceivedRequest: Sendable {
     }
 }
 
-/// A FlyingFox server on one loopback address and a port the kernel picked, recording every request.
-/// Stop it with `stop()` (cancelling its task: `HTTPServer.stop(timeout:)` would wait out the timeout).
+/// An HTTPCore server on one loopback address and a port the kernel picked, recording every request.
+/// Stop it with `stop()` (cancelling its task closes every connection at once). A handler that throws is
+/// answered 500 with no body; one that takes longer than 15 s is refused.
 final class LocalServer: Sendable {
+    typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
+
     let host: String
     let port: UInt16
     private let task: Task<Void, any Error>
@@ -32,35 +35,24 @@ final class LocalServer: Sendable {
 
     /// `host` is an IPv4 or IPv6 literal ("127.0.0.1", "127.0.0.2", "::1").
     init(host: String = "127.0.0.1",
-         handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse = { _ in HTTPResponse(statusCode: .ok) }
+         handler: @escaping Handler = { _ in HTTPResponse(status: .ok) }
     ) async throws {
         let recorder = Recorder()
-        let server = try Self.makeServer(host: host) { request in
-            var request = request
-            let body = try await request.bodyData
-            request.setBodyData(body)
+        let server = Self.makeServer(host: host) { request in
             await recorder.record(ReceivedRequest(
-                method: request.method.rawValue, path: request.path,
-                headers: request.headers.map { ($0.key.rawValue, $0.value) }, body: Array(body)))
+                method: request.method.rawValue, path: String(request.path), headers: request.headers.fields, body: request.body))
             return try await handler(request)
         }
         let task = Task { try await server.run() }
+        let port: Int
         do {
-            try await server.waitUntilListening()
+            port = try await server.waitUntilListening()
         } catch {
             task.cancel()
             throw error
         }
-        let port: UInt16? = switch await server.listeningAddress {
-        case .ip4(_, let port), .ip6(_, let port): port
-        default: nil
-        }
-        guard let port else {
-            task.cancel()
-            throw POSIXError(.EADDRNOTAVAIL)
-        }
         self.host = host
-        self.port = port
+        self.port = UInt16(port)
         self.task = task
         self.recorder = recorder
     }
@@ -85,14 +77,23 @@ final class LocalServer: Sendable {
         }
     }
 
-    private static func makeServer(
-        host: String, handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse
-    ) throws -> HTTPServer {
-        let handler = ClosureHTTPHandler(handler)
-        return if host.contains(":") {
-            HTTPServer(address: try .inet6(ip6: host, port: 0), logger: .disabled, handler: handler)
-        } else {
-            HTTPServer(address: try .inet(ip4: host, port: 0), logger: .disabled, handler: handler)
+    private static func makeServer(host: String, handler: @escaping Handler) -> HTTPServer {
+        let configuration = HTTPServerConfiguration(
+            host: host, port: 0, limits: HTTPLimits(maxBodyBytes: 1 << 30), requestTimeout: .seconds(15), accessLog: false
+        )
+        return HTTPServer(configuration: configuration, responder: ClosureResponder(handler: handler),
+                          logger: Logger(label: "local-server") { _ in SwiftLogNoOpLogHandler() })
+    }
+
+    private struct ClosureResponder: HTTPResponder {
+        let handler: Handler
+
+        func respond(to request: HTTPRequest, context: HTTPRequestContext) async -> HTTPResponse {
+            do {
+                return try await handler(request)
+            } catch {
+                return HTTPResponse(status: .internalServerError)
+            }
         }
     }
 
@@ -115,27 +116,18 @@ final class LocalServer: Sendable {
     }
 }
 
-/// A body of `count` bytes of "x" sent in chunks, with no Content-Length (FlyingFox then uses chunked encoding).
-struct StreamedBody: AsyncBufferedSequence, Sendable {
-    typealias Element = UInt8
+/// A body of `count` bytes of "x" written 4 KiB at a time, with no Content-Length: sent chunked.
+struct StreamedBody: Sendable {
     let count: Int
 
-    func makeAsyncIterator() -> Iterator { Iterator(remaining: count) }
-
-    struct Iterator: AsyncBufferedIteratorProtocol {
-        var remaining: Int
-
-        mutating func next() async throws -> UInt8? {
-            guard remaining > 0 else { return nil }
-            remaining -= 1
-            return UInt8(ascii: "x")
-        }
-
-        mutating func nextBuffer(suggested count: Int) async throws -> [UInt8]? {
-            guard remaining > 0 else { return nil }
-            let size = Swift.min(remaining, Swift.max(count, 1))
-            remaining -= size
-            return [UInt8](repeating: UInt8(ascii: "x"), count: size)
+    var body: HTTPResponse.Body {
+        .stream(length: nil) { [count] writer in
+            var remaining = count
+            while remaining > 0 {
+                let size = min(remaining, 4096)
+                try await writer.write([UInt8](repeating: UInt8(ascii: "x"), count: size))
+                remaining -= size
+            }
         }
     }
 }

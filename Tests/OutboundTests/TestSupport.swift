@@ -1,9 +1,6 @@
 import Outbound
 import Testing
 
-/// `Outbound.HTTPClient`: FlyingFox has an `HTTPClient` of its own.
-typealias HTTPClient = Outbound.HTTPClient
-
 let testUserAgent = "EnricherTests/1.0 (+https://example.org/enricher)"
 
 /// A client that may dial only `allowed` (by default 127.0.0.1, where the test servers listen).

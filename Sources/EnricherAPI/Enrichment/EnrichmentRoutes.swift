@@ -1,6 +1,6 @@
 import EnricherCore
 import Enrichment
-import FlyingFox
+import HTTPCore
 import Foundation
 
 /// `/v1/enrichments`: the catalog asks for covers; the work is queued and runs in the background.
@@ -10,7 +10,6 @@ struct EnrichmentRoutes: Sendable {
     let signal: WorkSignal
     let maxEntities: Int
     let limits: Configuration.Limits
-    let maxBodyBytes: Int
     /// Whether a callback secret is configured: without one, no callback can be signed.
     let callbacksSigned: Bool
 
@@ -69,7 +68,7 @@ struct EnrichmentRoutes: Sendable {
     }
 
     @Sendable func create(_ request: RouteRequest) async throws -> HTTPResponse {
-        let body = try await request.jsonBody(limit: maxBodyBytes)
+        let body = try request.jsonBody()
         let input: EnrichmentRequest
         switch EnrichmentRequest.read(body, maxEntities: maxEntities) {
         case .success(let value): input = value
@@ -103,7 +102,7 @@ struct EnrichmentRoutes: Sendable {
         var counts = JobCounts()
         counts.queued = keys.count
         var response = JSONResponse.make(statusCode: .accepted, body: JobView(job: job, counts: counts, rejected: rejected))
-        response.headers[.location] = "/v1/enrichments/\(job.id)"
+        response.headers["Location"] = "/v1/enrichments/\(job.id)"
         return response
     }
 

@@ -1,6 +1,6 @@
 import EnricherCore
 import Enrichment
-import FlyingFox
+import HTTPCore
 
 /// `GET /v1/providers`: each provider, whether it runs (and why not), where it lives, its limits,
 /// and the chain each media type follows.

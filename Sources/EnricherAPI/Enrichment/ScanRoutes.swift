@@ -1,12 +1,11 @@
 import EnricherCore
 import Enrichment
-import FlyingFox
+import HTTPCore
 import Foundation
 
 /// `/v1/scans`: start a scan now, and see what recent scans did.
 struct ScanRoutes: Sendable {
     let scans: ScanService
-    let maxBodyBytes: Int
     let limits: Configuration.Limits
 
     func register(in router: inout Router) {
@@ -59,7 +58,7 @@ struct ScanRoutes: Sendable {
     @Sendable func start(_ request: RouteRequest) async throws -> HTTPResponse {
         var force = false
         if request.hasBody {
-            let body = try await request.jsonBody(limit: maxBodyBytes)
+            let body = try request.jsonBody()
             guard case .object(let object) = body else {
                 throw Problem(.validation, detail: "the body must be an object such as {\"force\": true}, or empty",
                               errors: [FieldError(pointer: "/", detail: "must be an object, got \(body.typeName)")])
@@ -75,7 +74,7 @@ struct ScanRoutes: Sendable {
             throw Problem(.conflict, detail: error.description)
         }
         var response = JSONResponse.make(statusCode: .accepted, body: try await view(run))
-        response.headers[.location] = "/v1/scans/\(run.id)"
+        response.headers["Location"] = "/v1/scans/\(run.id)"
         return response
     }
 

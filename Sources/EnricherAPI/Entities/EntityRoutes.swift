@@ -1,12 +1,11 @@
 import EnricherCore
-import FlyingFox
+import HTTPCore
 import Foundation
 
 /// `/v1/entities`: the catalog tells Enricher about its items and reads back what Enricher knows.
 struct EntityRoutes: Sendable {
     let repository: EntityRepository
     let limits: Configuration.Limits
-    let maxBodyBytes: Int
 
     func register(in router: inout Router) {
         router.add(.PUT, "/v1/entities/{mediaType}/{id}", put)
@@ -31,7 +30,7 @@ struct EntityRoutes: Sendable {
 
     @Sendable func put(_ request: RouteRequest) async throws -> HTTPResponse {
         let key = try key(request)
-        let body = try await request.jsonBody(limit: maxBodyBytes)
+        let body = try request.jsonBody()
         let input: EntityInput
         switch EntityInput.read(body, pointer: "") {
         case .success(let value): input = value
@@ -67,7 +66,7 @@ struct EntityRoutes: Sendable {
         guard try await repository.delete(key) else {
             throw Problem(.notFound, detail: "no entity \(key)")
         }
-        return HTTPResponse(statusCode: .noContent)
+        return HTTPResponse(status: .noContent)
     }
 
     struct BatchResult: Encodable {
@@ -86,7 +85,7 @@ struct EntityRoutes: Sendable {
     }
 
     @Sendable func batch(_ request: RouteRequest) async throws -> HTTPResponse {
-        let body = try await request.jsonBody(limit: maxBodyBytes)
+        let body = try request.jsonBody()
         guard case .object(let object) = body else {
             throw Problem(.validation, detail: "the body must be an object {\"entities\": [...]}, got \(body.typeName)",
                           errors: [FieldError(pointer: "/", detail: "must be an object")])

@@ -1,5 +1,5 @@
 import EnricherCore
-import FlyingFox
+import HTTPCore
 import Foundation
 
 /// An RFC 9457 problem, the body of every error response.
@@ -25,10 +25,20 @@ struct Problem: Error, Sendable, Codable, Equatable {
     }
 
     /// Every kind of problem the API answers with; the contract lists the same.
-    enum Kind: String {
+    enum Kind: String, CaseIterable {
         case validation, malformedJSON = "malformed-json", badRequest = "bad-request", unauthorized
         case notFound = "not-found", methodNotAllowed = "method-not-allowed", conflict, payloadTooLarge = "payload-too-large"
         case unsupportedMediaType = "unsupported-media-type", unavailable, internalError = "internal"
+        // Refused by the server while reading the request.
+        case requestTimeout = "request-timeout", uriTooLong = "uri-too-long", expectationFailed = "expectation-failed"
+        case headersTooLarge = "headers-too-large", notImplemented = "not-implemented"
+        case versionNotSupported = "version-not-supported"
+
+        /// The kind the server's own refusals map to.
+        init?(status: Int) {
+            guard let kind = Self.allCases.first(where: { $0.status == status && $0 != .malformedJSON && $0 != .validation }) else { return nil }
+            self = kind
+        }
 
         var status: Int {
             switch self {
@@ -42,6 +52,12 @@ struct Problem: Error, Sendable, Codable, Equatable {
             case .unsupportedMediaType: 415
             case .unavailable: 503
             case .internalError: 500
+            case .requestTimeout: 408
+            case .uriTooLong: 414
+            case .expectationFailed: 417
+            case .headersTooLarge: 431
+            case .notImplemented: 501
+            case .versionNotSupported: 505
             }
         }
 
@@ -58,6 +74,12 @@ struct Problem: Error, Sendable, Codable, Equatable {
             case .unsupportedMediaType: "Unsupported media type"
             case .unavailable: "Service unavailable"
             case .internalError: "Internal error"
+            case .requestTimeout: "Request timeout"
+            case .uriTooLong: "Request line too long"
+            case .expectationFailed: "Expectation failed"
+            case .headersTooLarge: "Request header fields too large"
+            case .notImplemented: "Not implemented"
+            case .versionNotSupported: "HTTP version not supported"
             }
         }
     }
@@ -66,11 +88,11 @@ struct Problem: Error, Sendable, Codable, Equatable {
         Problem(.validation, detail: errors.summary, errors: errors.errors)
     }
 
-    func response(instance path: String) -> HTTPResponse {
+    func response(instance path: String?) -> HTTPResponse {
         var problem = self
         problem.instance = path
-        var response = JSONResponse.make(statusCode: HTTPStatusCode(status, phrase: title), body: problem, contentType: "application/problem+json")
-        for (name, value) in headers { response.headers[HTTPHeader(name)] = value }
+        var response = JSONResponse.make(statusCode: HTTPStatus(status, title), body: problem, contentType: "application/problem+json")
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { response.headers[name] = value }
         return response
     }
 }

@@ -1,15 +1,25 @@
 import EnricherCore
-import FlyingFox
 import Foundation
+import HTTPCore
+import Logging
 
-/// A request as a route handler sees it: the path split and decoded, its parameters by name.
+/// A request as a route handler sees it: the raw request, its path parameters (decoded once), and the
+/// logger that carries the request's id.
 struct RouteRequest: Sendable {
     let http: HTTPRequest
-    let path: String
     let parameters: [String: String]
+    let logger: Logger
+
+    var path: String { String(http.path) }
 
     func query(_ name: String) -> String? {
-        http.query.first { $0.name == name }?.value
+        guard let query = http.query else { return nil }
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let key = parts.first.flatMap({ String($0).removingPercentEncoding }), key == name else { continue }
+            return parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
+        }
+        return nil
     }
 
     /// A query parameter read with `parse`; nil when absent, 400 with `problem` (its `%@` the value) when unreadable.
@@ -33,40 +43,62 @@ struct RouteRequest: Sendable {
     }
 }
 
-/// Matches method and path to a handler; answers 404 and 405 (with `Allow`) as problems.
+/// Matches method and path to a route, which says how it is reached; answers 404 and 405 (with `Allow`).
+/// The path is taken exactly as sent: split on `/`, each segment percent-decoded once, `.` and `..`
+/// refused, empty segments kept (so `/v1//config` matches nothing). What a route requires (a key, the
+/// catalog's signature, nothing) is decided by the route matched, never by looking at the path.
 struct Router: Sendable {
     typealias Handler = @Sendable (RouteRequest) async throws -> HTTPResponse
 
-    private enum Segment: Sendable {
+    /// How a route is reached.
+    enum Access: Sendable {
+        /// `Authorization: Bearer <key>`, checked before the body is read.
+        case apiKey
+        /// The handler checks a signature over the body (the catalog's inbound webhook).
+        case signature
+        /// Anyone: health checks and cover images (an `<img src>` carries no key).
+        case `public`
+    }
+
+    fileprivate enum Segment: Sendable {
         case literal(String)
         case parameter(String)
     }
 
-    private struct Route: Sendable {
+    struct Route: Sendable {
         let method: HTTPMethod
-        let segments: [Segment]
+        let template: String
+        let access: Access
+        fileprivate let segments: [Segment]
         let handler: Handler
     }
 
     private var routes: [Route] = []
 
     /// `pattern` is a path whose `{name}` segments are parameters, e.g. `/v1/entities/{mediaType}/{id}`.
-    mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping Handler) {
-        let segments = Self.split(pattern).map { segment -> Segment in
-            segment.hasPrefix("{") && segment.hasSuffix("}") ? .parameter(String(segment.dropFirst().dropLast())) : .literal(segment)
+    mutating func add(_ method: HTTPMethod, _ pattern: String, access: Access = .apiKey, _ handler: @escaping Handler) {
+        let segments = pattern.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { segment -> Segment in
+            segment.hasPrefix("{") && segment.hasSuffix("}") ? .parameter(String(segment.dropFirst().dropLast())) : .literal(String(segment))
         }
-        routes.append(Route(method: method, segments: segments, handler: handler))
+        routes.append(Route(method: method, template: pattern, access: access, segments: segments, handler: handler))
     }
 
     enum Match {
-        case found(Handler, [String: String])
+        case found(Route, [String: String])
         case methodNotAllowed(allowed: [HTTPMethod])
         case notFound
+        /// A segment that is `.`/`..` once decoded, or not UTF-8.
+        case invalid(String)
     }
 
-    func match(method: HTTPMethod, path: String) -> Match {
-        // Parameters are matched on the raw segment and decoded afterwards, so "%2F" stays inside one segment.
-        let segments = Self.split(path)
+    func match(method: HTTPMethod, path: Substring) -> Match {
+        guard path.first == "/" else { return .invalid("the path must begin with '/'") }
+        var segments: [String] = []
+        for raw in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+            guard let decoded = Self.decode(raw) else { return .invalid("a path segment is not valid percent-encoded UTF-8") }
+            if decoded == "." || decoded == ".." { return .invalid("'.' and '..' path segments are not allowed") }
+            segments.append(decoded)
+        }
         var allowed: [HTTPMethod] = []
         for route in routes where route.segments.count == segments.count {
             var parameters: [String: String] = [:]
@@ -74,18 +106,37 @@ struct Router: Sendable {
             for (segment, value) in zip(route.segments, segments) {
                 switch segment {
                 case .literal(let literal): matches = literal == value
-                case .parameter(let name): parameters[name] = value.removingPercentEncoding ?? value
+                case .parameter(let name): parameters[name] = value
                 }
                 if !matches { break }
             }
             guard matches else { continue }
-            if route.method == method { return .found(route.handler, parameters) }
-            allowed.append(route.method)
+            if route.method == method { return .found(route, parameters) }
+            if !allowed.contains(route.method) { allowed.append(route.method) }
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 
-    private static func split(_ path: String) -> [String] {
-        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+    /// Percent-decodes once; nil for a malformed escape or bytes that are not UTF-8.
+    static func decode(_ segment: Substring) -> String? {
+        guard segment.utf8.contains(UInt8(ascii: "%")) else { return String(segment) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(segment.utf8.count)
+        var iterator = segment.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
+            guard let high = iterator.next().flatMap(Self.hexValue), let low = iterator.next().flatMap(Self.hexValue) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

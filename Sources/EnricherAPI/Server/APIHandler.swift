@@ -1,78 +1,77 @@
 import EnricherCore
-import FlyingFox
 import Foundation
+import HTTPCore
 import Logging
-import MongoDB
-import Synchronization
 
-/// The one FlyingFox handler: authenticates `/v1`, routes, and turns every error into problem+json.
-struct APIHandler: HTTPHandler {
+/// The API as the server's responder: matches the route, applies the access it declares, runs its
+/// handler and turns every error into problem+json.
+public struct APIHandler: HTTPResponder {
     let router: Router
     let authenticator: Authenticator
-    let logger: Logger
-    let inFlight: InFlightCounter
+    /// Says whether an error means "the database is unavailable for now" (answered 503 with Retry-After).
+    let isTransient: @Sendable (any Error) -> Bool
 
-    func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
-        inFlight.add(1)
-        defer { inFlight.add(-1) }
-        let path = request.path
-        let started = ContinuousClock.now
-        var response: HTTPResponse
-        do {
-            response = try await route(request)
-        } catch let problem as Problem {
-            response = problem.response(instance: path)
-        } catch let error as MongoError where error.isTransient {
-            logger.warning("database unavailable", metadata: ["path": "\(path)", "error": "\(error)"])
-            response = Problem(.unavailable, detail: "the database is unavailable, try again shortly", headers: ["Retry-After": "5"]).response(instance: path)
-        } catch {
-            logger.error("request failed", metadata: ["method": "\(request.method.rawValue)", "path": "\(path)", "error": "\(error)"])
-            response = Problem(.internalError, detail: "an unexpected error occurred; it has been logged").response(instance: path)
-        }
-        if request.method == .HEAD {
-            response = await Self.headersOnly(response)
-        }
-        logger.debug("request", metadata: [
-            "method": "\(request.method.rawValue)", "path": "\(path)", "status": "\(response.statusCode.code)",
-            "duration": "\(started.duration(to: .now))",
-        ])
-        return response
-    }
-
-    /// A HEAD answer carries the GET answer's headers and no body (FlyingFox would send the body).
-    static func headersOnly(_ response: HTTPResponse) async -> HTTPResponse {
-        var response = response
-        if response.headers[.contentLength] == nil {
-            response.headers[.contentLength] = String((try? await response.bodyData.count) ?? 0)
-        }
-        response.payload = .httpBody(HTTPBodySequence())
-        return response
-    }
-
-    private func route(_ request: HTTPRequest) async throws -> HTTPResponse {
-        // Covers are public (an `<img src>` carries no API key); the catalog's inbound webhook is
-        // authenticated by its signature; everything else under /v1 needs a key.
-        let publicImage = request.path.hasPrefix(ImageRoutes.pathPrefix) && (request.method == .GET || request.method == .HEAD)
-        let signed = request.path == InboundRoutes.path && request.method == .POST
-        if request.path == "/v1" || request.path.hasPrefix("/v1/"), !publicImage, !signed,
-           let refusal = authenticator.refusal(authorization: request.headers[.authorization]) {
-            throw Problem(.unauthorized, detail: refusal, headers: ["WWW-Authenticate": #"Bearer realm="enricher""#])
-        }
-        switch router.match(method: request.method, path: request.path) {
-        case .found(let handler, let parameters):
-            return try await handler(RouteRequest(http: request, path: request.path, parameters: parameters))
+    public func screen(_ head: HTTPRequestHead, context: HTTPRequestContext) -> HTTPResponse? {
+        let path = head.target.utf8.firstIndex(of: UInt8(ascii: "?")).map { head.target[..<$0] } ?? head.target[...]
+        switch router.match(method: head.method, path: path) {
+        case .found(let route, let parameters):
+            context.route = route.template
+            context.screened = Screened(route: route, parameters: parameters)
+            guard route.access == .apiKey, let refusal = authenticator.refusal(authorization: head.headers["Authorization"]) else {
+                return nil
+            }
+            return Problem(.unauthorized, detail: refusal, headers: ["WWW-Authenticate": #"Bearer realm="enricher""#])
+                .response(instance: String(path))
         case .methodNotAllowed(let allowed):
             let names = allowed.map(\.rawValue).joined(separator: ", ")
-            throw Problem(.methodNotAllowed, detail: "\(request.method.rawValue) is not allowed here; use \(names)", headers: ["Allow": names])
+            return Problem(.methodNotAllowed, detail: "\(head.method.rawValue) is not allowed here; use \(names)", headers: ["Allow": names])
+                .response(instance: String(path))
         case .notFound:
-            throw Problem(.notFound, detail: "no such resource: \(request.path)")
+            return Problem(.notFound, detail: "no such resource").response(instance: String(path))
+        case .invalid(let reason):
+            return Problem(.badRequest, detail: reason).response(instance: nil)
         }
     }
-}
 
-/// Requests being handled right now (received in full, answer not yet sent).
-final class InFlightCounter: Sendable {
-    private let count = Mutex(0)
-    var value: Int { count.withLock { $0 } }
-    func add(_ delta: Int) { count.withLock { $0 += delta } }
+    public func respond(to request: HTTPRequest, context: HTTPRequestContext) async -> HTTPResponse {
+        let path = String(request.path)
+        guard let screened = context.screened as? Screened else {
+            // `screen` answered every other case before the body was read.
+            return Problem(.notFound, detail: "no such resource").response(instance: path)
+        }
+        let (route, parameters) = (screened.route, screened.parameters)
+        do {
+            return try await route.handler(RouteRequest(http: request, parameters: parameters, logger: context.logger))
+        } catch let problem as Problem {
+            return problem.response(instance: path)
+        } catch where isTransient(error) {
+            context.logger.warning("database unavailable", metadata: ["route": "\(route.template)", "error": "\(error)"])
+            return Problem(.unavailable, detail: "the database is unavailable, try again shortly", headers: ["Retry-After": "5"])
+                .response(instance: path)
+        } catch {
+            context.logger.error("request failed", metadata: ["method": "\(request.method)", "route": "\(route.template)", "error": "\(error)"])
+            return Problem(.internalError, detail: "an unexpected error occurred; it has been logged (request \(context.id))")
+                .response(instance: path)
+        }
+    }
+
+    public func refusal(_ status: HTTPStatus, detail: String, context: HTTPRequestContext) -> HTTPResponse {
+        context.logger.info("request refused", metadata: ["status": "\(status.code)", "reason": "\(detail)"])
+        let kind = Problem.Kind(status: status.code) ?? .badRequest
+        return Problem(kind, detail: detail + (Self.settingHint[status.code].map { " (\($0))" } ?? "")).response(instance: nil)
+    }
+
+    /// The route `screen` matched, for `respond`.
+    private struct Screened: Sendable {
+        let route: Router.Route
+        let parameters: [String: String]
+    }
+
+    /// The setting that moves each limit the server enforces, named in the refusal.
+    private static let settingHint: [Int: String] = [
+        413: "ENRICHER_MAX_BODY_BYTES",
+        414: "ENRICHER_HTTP_MAX_REQUEST_LINE_BYTES",
+        431: "ENRICHER_HTTP_MAX_HEADER_BYTES, ENRICHER_HTTP_MAX_HEADER_COUNT",
+        408: "ENRICHER_HTTP_HEADER_TIMEOUT_SECONDS",
+    ]
 }

@@ -1,9 +1,7 @@
 import EnricherCore
 import Enrichment
-import FlyingFox
+import HTTPCore
 import Foundation
-import Logging
-import MongoDB
 
 /// `POST /v1/inbound/catalog`: the catalog's own Standard-Webhooks-signed events (`entity.created`,
 /// `entity.updated`, `entity.deleted`), so a catalog can integrate by sending webhooks alone. The
@@ -20,23 +18,19 @@ struct InboundRoutes: Sendable {
     let jobs: JobStore
     let signal: WorkSignal
     let inbox: WebhookStore
-    let maxBodyBytes: Int
-    let logger: Logger
 
-    init(configuration: Configuration, database: MongoDatabase, jobs: JobStore, inbox: WebhookStore, signal: WorkSignal, logger: Logger) {
+    init(configuration: Configuration, entities: EntityRepository, jobs: JobStore, inbox: WebhookStore, signal: WorkSignal) {
         secrets = configuration.webhooks.inboundSecrets.compactMap(WebhookSecret.init)
         tolerance = Int64(configuration.webhooks.inboundTolerance)
         takeover = configuration.http.requestTimeout * 2
-        entities = EntityRepository(database: database)
+        self.entities = entities
         self.jobs = jobs
         self.signal = signal
         self.inbox = inbox
-        maxBodyBytes = configuration.http.maxBodyBytes
-        self.logger = logger
     }
 
     func register(in router: inout Router) {
-        router.add(.POST, Self.path, receive)
+        router.add(.POST, Self.path, access: .signature, receive)
     }
 
     enum EventType: String, CaseIterable {
@@ -61,13 +55,13 @@ struct InboundRoutes: Sendable {
         guard !secrets.isEmpty else {
             throw Self.unauthorized("inbound catalog webhooks are off: set ENRICHER_INBOUND_SECRET to the secret the catalog signs with")
         }
-        let body = try await request.rawJSONBody(limit: maxBodyBytes)
+        let body = try request.rawJSONBody()
         let headers = request.http.headers
-        let id = headers[HTTPHeader("webhook-id")]
+        let id = headers["webhook-id"]
         if let refusal = WebhookSignature.refusal(
-            id: id, timestamp: headers[HTTPHeader("webhook-timestamp")], signature: headers[HTTPHeader("webhook-signature")],
+            id: id, timestamp: headers["webhook-timestamp"], signature: headers["webhook-signature"],
             body: Array(body), secrets: secrets, tolerance: tolerance) {
-            logger.warning("inbound webhook refused", metadata: ["reason": "\(refusal)"])
+            request.logger.warning("inbound webhook refused", metadata: ["reason": "\(refusal)"])
             throw Self.unauthorized("the delivery is not signed by the catalog: \(refusal)")
         }
         guard let id else { throw Self.unauthorized("missing webhook-id") }

@@ -1,12 +1,11 @@
 import EnricherCore
 import Enrichment
-import FlyingFox
+import HTTPCore
 import Foundation
 
 /// `/v1/webhooks`: subscriptions to events, their deliveries with every attempt, and replays.
 struct WebhookRoutes: Sendable {
     let store: WebhookStore
-    let maxBodyBytes: Int
     let limits: Configuration.Limits
 
     func register(in router: inout Router) {
@@ -94,7 +93,7 @@ struct WebhookRoutes: Sendable {
     static let fields: Set<String> = ["url", "eventTypes", "secret"]
 
     @Sendable func create(_ request: RouteRequest) async throws -> HTTPResponse {
-        let body = try await request.jsonBody(limit: maxBodyBytes)
+        let body = try request.jsonBody()
         guard case .object(let object) = body else {
             throw Problem.validation(FieldErrors([FieldError(pointer: "/", detail: "must be an object {\"url\", \"eventTypes\"?, \"secret\"?}, got \(body.typeName)")]))
         }
@@ -133,7 +132,7 @@ struct WebhookRoutes: Sendable {
         guard errors.isEmpty, let url else { throw Problem.validation(FieldErrors(errors)) }
         let endpoint = try await store.createSubscription(url: url, eventTypes: types, secret: secret)
         var response = JSONResponse.make(statusCode: .created, body: EndpointView(endpoint: endpoint, secret: secret.text))
-        response.headers[.location] = "/v1/webhooks/\(endpoint.id)"
+        response.headers["Location"] = "/v1/webhooks/\(endpoint.id)"
         return response
     }
 
@@ -156,7 +155,7 @@ struct WebhookRoutes: Sendable {
         guard try await store.deleteSubscription(id) else {
             throw Problem(.notFound, detail: "no webhook subscription \(id) (callback endpoints follow the jobs and ENRICHER_CALLBACK_URL, and cannot be deleted)")
         }
-        return HTTPResponse(statusCode: .noContent)
+        return HTTPResponse(status: .noContent)
     }
 
     @Sendable func deliveries(_ request: RouteRequest) async throws -> HTTPResponse {
@@ -168,7 +167,7 @@ struct WebhookRoutes: Sendable {
 
     @Sendable func replay(_ request: RouteRequest) async throws -> HTTPResponse {
         let endpoint = try await endpoint(request)
-        let body = try await request.jsonBody(limit: maxBodyBytes)
+        let body = try request.jsonBody()
         guard case .object(let object) = body else {
             throw Problem.validation(FieldErrors([FieldError(pointer: "/", detail: "must be an object {\"since\": \"2026-11-23T00:00:00Z\"}, got \(body.typeName)")]))
         }

@@ -7,6 +7,11 @@ public struct Configuration: Sendable {
         public var port: Int
         public var maxBodyBytes: Int
         public var readTimeout: Duration
+        public var headerTimeout: Duration
+        public var maxRequestLineBytes: Int
+        public var maxHeaderBytes: Int
+        public var maxHeaderCount: Int
+        public var accessLog: Bool
         public var requestTimeout: Duration
         public var maxConnections: Int
         public var shutdownGrace: Duration
@@ -54,6 +59,11 @@ public struct Configuration: Sendable {
             port: try reader.integer(.port, in: 0...65535),
             maxBodyBytes: try reader.integer(.maxBodyBytes, in: 1...(1 << 30)),
             readTimeout: .seconds(try reader.integer(.readTimeout, in: 1...3600)),
+            headerTimeout: .seconds(try reader.integer(.headerTimeout, in: 1...3600)),
+            maxRequestLineBytes: try reader.integer(.maxRequestLineBytes, in: 256...(1 << 20)),
+            maxHeaderBytes: try reader.integer(.maxHeaderBytes, in: 1024...(1 << 20)),
+            maxHeaderCount: try reader.integer(.maxHeaderCount, in: 8...10_000),
+            accessLog: try reader.switch(.accessLog),
             requestTimeout: .seconds(try reader.integer(.requestTimeout, in: 1...3600)),
             maxConnections: try reader.integer(.maxConnections, in: 1...100_000),
             shutdownGrace: .seconds(try reader.integer(.shutdownGrace, in: 0...3600))
@@ -180,6 +190,16 @@ struct ConfigurationReader {
             throw .invalid(key: key.name, reason: "must not be empty")
         }
         return value
+    }
+
+    /// `on`/`off` (also `true`/`false`, `1`/`0`).
+    func `switch`(_ key: ConfigurationKey) throws(ConfigurationError) -> Bool {
+        let text = try string(key).lowercased()
+        switch text {
+        case "on", "true", "1", "yes": return true
+        case "off", "false", "0", "no": return false
+        default: throw .invalid(key: key.name, reason: "'\(text)' is neither on nor off")
+        }
     }
 
     func integer(_ key: ConfigurationKey, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {

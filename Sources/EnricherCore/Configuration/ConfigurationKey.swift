@@ -29,6 +29,16 @@ extension ConfigurationKey {
         "A connection that sends nothing for this long while a request (or the next one) is due is closed.")
     public static let requestTimeout = ConfigurationKey("ENRICHER_HTTP_REQUEST_TIMEOUT_SECONDS", "60",
         "Longest time a request handler may run.")
+    public static let headerTimeout = ConfigurationKey("ENRICHER_HTTP_HEADER_TIMEOUT_SECONDS", "10",
+        "A request's whole header section must arrive within this time of its first byte, else 408 and close (slow senders).")
+    public static let maxRequestLineBytes = ConfigurationKey("ENRICHER_HTTP_MAX_REQUEST_LINE_BYTES", "8192",
+        "Longest request line (method, target, version); longer gets 414.")
+    public static let maxHeaderBytes = ConfigurationKey("ENRICHER_HTTP_MAX_HEADER_BYTES", "16384",
+        "Largest header section of a request; larger gets 431.")
+    public static let maxHeaderCount = ConfigurationKey("ENRICHER_HTTP_MAX_HEADER_COUNT", "100",
+        "Most header fields in a request; more gets 431.")
+    public static let accessLog = ConfigurationKey("ENRICHER_HTTP_ACCESS_LOG", "on",
+        "on: one log line per request (method, route template, status, bytes, duration, request id) at info; off: none.")
     public static let maxConnections = ConfigurationKey("ENRICHER_MAX_CONNECTIONS", "1024",
         "Most client connections served at once; further clients wait in the listen backlog.")
     public static let shutdownGrace = ConfigurationKey("ENRICHER_SHUTDOWN_GRACE_SECONDS", "10",
@@ -55,7 +65,8 @@ extension ConfigurationKey {
 
     /// Every key, in the order the README lists them.
     public static let all: [ConfigurationKey] = [
-        configFile, host, port, apiKeys, maxBodyBytes, readTimeout, requestTimeout, maxConnections, shutdownGrace,
+        configFile, host, port, apiKeys, maxBodyBytes, readTimeout, headerTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount,
+        accessLog, requestTimeout, maxConnections, shutdownGrace,
         mongoURI, database, dbThreads, dbQueueLimit, dbStartupTimeout, dbServerSelectionTimeout,
         batchMaxEntities, listDefaultLimit, listMaxLimit, logLevel,
     ] + outbound + images + enrichment + providers + resilience + scans + webhooks

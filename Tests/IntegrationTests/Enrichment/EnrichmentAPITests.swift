@@ -1,4 +1,4 @@
-import EnricherAPI
+import EnricherApp
 import EnricherCore
 import Foundation
 import Testing

@@ -1,7 +1,6 @@
 import EnricherCore
-import FlyingFox
-import FlyingSocks
 import Foundation
+import HTTPCore
 import Images
 import Testing
 
@@ -105,58 +104,42 @@ struct EntityView: CustomStringConvertible {
     }
 }
 
-/// A FlyingFox server on one loopback address ("127.0.0.2", "::1", "127.0.0.1") that records every
-/// request and answers a valid cover: the SSRF tests prove Enricher never reached it.
+/// A server on one loopback address ("127.0.0.2", "::1", "127.0.0.1") that records every request and
+/// answers a valid cover: the SSRF tests prove Enricher never reached it.
 final class RecordingServer: Sendable {
-    let host: String
-    let port: UInt16
-    private let server: HTTPServer
-    private let running: Task<Void, any Error>
+    private let server: LoopbackServer
     private let received = LockedValue<[String]>([])
 
-    private init(host: String, port: UInt16, server: HTTPServer, running: Task<Void, any Error>) {
-        self.host = host
-        self.port = port
+    private init(server: LoopbackServer) {
         self.server = server
-        self.running = running
     }
 
+    var host: String { server.host }
+    var port: UInt16 { server.port }
+
     /// "http://host:port" with an IPv6 host bracketed.
-    var base: String { host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)" }
+    var base: String { server.base }
 
     /// Every request received, as `METHOD path`.
     var requests: [String] { received.withLock { $0 } }
 
     /// Starts a server on `host` (port 0: the kernel picks), runs `body`, stops it whatever happens.
     static func with<T>(host: String, port: UInt16 = 0, _ body: (RecordingServer) async throws -> T) async throws -> T {
-        let server = host.contains(":")
-            ? HTTPServer(address: try sockaddr_in6.inet6(ip6: host, port: port), timeout: 10, logger: .disabled)
-            : HTTPServer(address: try sockaddr_in.inet(ip4: host, port: port), timeout: 10, logger: .disabled)
-        let running = Task { try await server.run() }
+        let cover = try TestImagesCache.cover
+        let server: LoopbackServer
         do {
-            try await server.waitUntilListening(timeout: 10)
+            server = try await LoopbackServer.start(host: host, port: port, timeout: .seconds(10))
         } catch {
-            running.cancel()
             throw TestFailure("no server could listen on \(host): \(error)")
         }
-        let listening: UInt16? = switch await server.listeningAddress {
-        case .ip4(_, let port), .ip6(_, let port): port
-        default: nil
-        }
-        guard let listening else {
-            running.cancel()
-            throw TestFailure("the server on \(host) has no port")
-        }
-        let recording = RecordingServer(host: host, port: listening, server: server, running: running)
-        let cover = Data(try TestImagesCache.cover)
-        await server.appendRoute("*") { [received = recording.received] request in
-            received.withLock { $0.append("\(request.method.rawValue) \(request.target.path())") }
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "image/jpeg"], body: cover)
+        let recording = RecordingServer(server: server)
+        server.handle { [received = recording.received] request in
+            received.withLock { $0.append("\(request.method.rawValue) \(request.path)") }
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "image/jpeg"], bytes: cover)
         }
         let result: Result<T, any Error>
         do { result = .success(try await body(recording)) } catch { result = .failure(error) }
-        running.cancel()
-        _ = await running.result
+        await server.stop()
         return try result.get()
     }
 }

@@ -1,6 +1,6 @@
-import FlyingFox
-import FlyingSocks
 import Foundation
+import HTTPCore
+import Logging
 import Synchronization
 
 /// A local stand-in for one real provider (see `FakeProvider.Kind`), over real loopback HTTP: same
@@ -11,8 +11,7 @@ final class FakeProvider: Sendable {
     /// `http://127.0.0.1:{port}`.
     let baseURL: String
 
-    private let server: HTTPServer
-    private let running: Task<Void, any Error>
+    private let server: LoopbackServer
     private let state: Mutex<State>
 
     struct State {
@@ -42,11 +41,10 @@ final class FakeProvider: Sendable {
         var tokenLifetime = 5_011_271
     }
 
-    private init(kind: Kind, server: HTTPServer, running: Task<Void, any Error>, port: UInt16) {
+    private init(kind: Kind, server: LoopbackServer) {
         self.kind = kind
         self.server = server
-        self.running = running
-        self.baseURL = "http://127.0.0.1:\(port)"
+        self.baseURL = "http://127.0.0.1:\(server.port)"
         self.state = Mutex(State())
     }
 
@@ -81,20 +79,18 @@ final class FakeProvider: Sendable {
     }
 
     static func start(_ kind: Kind) async throws -> FakeProvider {
-        let (server, running, port) = try await LoopbackServer.start(timeout: 30)
-        let fake = FakeProvider(kind: kind, server: server, running: running, port: port)
-        await server.appendRoute("*") { [weak fake] request in
-            guard let fake else { return HTTPResponse(statusCode: .serviceUnavailable) }
+        let server = try await LoopbackServer.start(timeout: .seconds(30))
+        let fake = FakeProvider(kind: kind, server: server)
+        server.handle { [weak fake] request in
+            guard let fake else { return HTTPResponse(status: .serviceUnavailable) }
             return try await fake.handle(request)
         }
         return fake
     }
 
-    /// Stops serving. (`HTTPServer.stop(timeout:)` waits out its whole timeout while a client keeps a
-    /// connection alive; cancelling the server task closes everything at once.)
+    /// Stops serving, closing every connection at once.
     func stop() async {
-        running.cancel()
-        _ = await running.result
+        await server.stop()
     }
 
     // MARK: Scenario and options
@@ -191,16 +187,14 @@ final class FakeProvider: Sendable {
     // MARK: Serving
 
     private func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let body = try await request.bodyData
-        // The raw path: `request.path` is decoded and loses its trailing slash, which GiantBomb's
-        // `/api/games/` and MusicBrainz's `/ws/2/release/` keep.
-        let path = request.target.path()
+        let body = Data(request.body)
+        // The raw path, percent-encoded and with the trailing slash that GiantBomb's `/api/games/` and
+        // MusicBrainz's `/ws/2/release/` keep.
+        let path = String(request.path)
         let route = kind.routes.first { $0.method == request.method.rawValue && $0.matches(path) }
-        var headers: [(name: String, value: String)] = []
-        for (name, value) in request.headers { headers.append((name.rawValue, value)) }
         let recorded = RecordedRequest(
             service: route?.service, method: request.method.rawValue, path: path,
-            queryItems: request.query.map { ($0.name, $0.value) }, headers: headers, body: body, time: ContinuousClock.now
+            queryItems: Self.queryItems(request), headers: request.headers.fields, body: body, time: ContinuousClock.now
         )
         state.withLock { state in
             state.requests.append(recorded)
@@ -245,10 +239,16 @@ final class FakeProvider: Sendable {
         }
     }
 
+    /// The query items, percent-decoded (`+` stays `+`); a value-less item has the value "".
+    private static func queryItems(_ request: HTTPRequest) -> [(name: String, value: String)] {
+        guard let query = request.query, !query.isEmpty else { return [] }
+        return URLComponents(string: request.target)?.queryItems?.map { ($0.name, $0.value ?? "") } ?? []
+    }
+
     private static func response(_ reply: FakeReply) -> HTTPResponse {
         var headers = HTTPHeaders()
-        for (name, value) in reply.headers { headers[HTTPHeader(name)] = value }
-        return HTTPResponse(statusCode: HTTPStatusCode(reply.status, phrase: phrase(reply.status)), headers: headers, body: reply.body)
+        for (name, value) in reply.headers { headers[name] = value }
+        return HTTPResponse(status: HTTPStatus(reply.status, phrase(reply.status)), headers: headers, bytes: Array(reply.body))
     }
 
     private static func phrase(_ status: Int) -> String {
@@ -268,22 +268,68 @@ final class FakeProvider: Sendable {
     }
 }
 
-/// A FlyingFox server on 127.0.0.1, started and listening: for fakes and receivers.
-enum LoopbackServer {
-    /// `port` 0 picks a free one; the port bound is returned.
-    static func start(port: UInt16 = 0, timeout: TimeInterval) async throws -> (HTTPServer, Task<Void, any Error>, UInt16) {
-        let server = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: port), timeout: timeout, logger: .disabled)
+/// An HTTPCore server on one loopback address, started and listening: for fakes and receivers. Every
+/// request goes to the handler set with `handle(_:)` (404 until one is); a handler that throws is
+/// answered 500 with no body.
+final class LoopbackServer: Sendable {
+    typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
+
+    let host: String
+    let port: UInt16
+    private let running: Task<Void, any Error>
+    private let responder: Responder
+
+    private init(host: String, port: UInt16, running: Task<Void, any Error>, responder: Responder) {
+        self.host = host
+        self.port = port
+        self.running = running
+        self.responder = responder
+    }
+
+    /// "http://host:port" with an IPv6 host bracketed.
+    var base: String { host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)" }
+
+    /// `host` is an IPv4 or IPv6 literal; `port` 0 picks a free one (see `port`). `timeout`: how long a
+    /// handler may take before the request is refused.
+    static func start(host: String = "127.0.0.1", port: UInt16 = 0, timeout: Duration) async throws -> LoopbackServer {
+        let responder = Responder()
+        let configuration = HTTPServerConfiguration(
+            host: host, port: Int(port), limits: HTTPLimits(maxBodyBytes: 1 << 30), requestTimeout: timeout, accessLog: false
+        )
+        let server = HTTPServer(configuration: configuration, responder: responder,
+                                logger: Logger(label: "loopback-server") { _ in SwiftLogNoOpLogHandler() })
         let running = Task { try await server.run() }
+        let bound: Int
         do {
-            try await server.waitUntilListening(timeout: 10)
+            bound = try await server.waitUntilListening()
         } catch {
             running.cancel()
             throw error
         }
-        guard case .ip4(_, let bound) = await server.listeningAddress else {
-            running.cancel()
-            throw TestFailure("the loopback server has no IPv4 address")
+        return LoopbackServer(host: host, port: UInt16(bound), running: running, responder: responder)
+    }
+
+    func handle(_ handler: @escaping Handler) {
+        responder.handler.withLock { $0 = handler }
+    }
+
+    /// Stops at once: cancelling the task that runs the server closes every connection, busy or idle
+    /// (a graceful shutdown would wait for clients that keep a connection alive).
+    func stop() async {
+        running.cancel()
+        _ = await running.result
+    }
+
+    private final class Responder: HTTPResponder {
+        let handler = Mutex<Handler?>(nil)
+
+        func respond(to request: HTTPRequest, context: HTTPRequestContext) async -> HTTPResponse {
+            guard let handler = handler.withLock({ $0 }) else { return HTTPResponse(status: .notFound) }
+            do {
+                return try await handler(request)
+            } catch {
+                return HTTPResponse(status: .internalServerError)
+            }
         }
-        return (server, running, bound)
     }
 }

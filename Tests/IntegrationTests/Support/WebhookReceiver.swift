@@ -1,6 +1,5 @@
-import FlyingFox
-import FlyingSocks
 import Foundation
+import HTTPCore
 import Synchronization
 
 /// A local receiver of webhooks: records every delivery (headers, exact body, time) and answers each in
@@ -27,51 +26,50 @@ final class WebhookReceiver: Sendable {
     }
 
     let port: UInt16
-    private let running: Task<Void, any Error>
+    private let server: LoopbackServer
     private let state: Mutex<State>
 
     var url: String { "http://127.0.0.1:\(port)/hook" }
     var deliveries: [Delivery] { state.withLock { $0.deliveries } }
 
-    private init(port: UInt16, running: Task<Void, any Error>, script: [Answer], then: Answer) {
-        self.port = port
-        self.running = running
+    private init(server: LoopbackServer, script: [Answer], then: Answer) {
+        self.port = server.port
+        self.server = server
         state = Mutex(State(script: script, then: then))
     }
 
     /// Starts listening on `port` (0: a free one).
     static func start(port: UInt16 = 0, script: [Answer] = [], then: Answer = .status(204)) async throws -> WebhookReceiver {
-        let (server, running, bound) = try await LoopbackServer.start(port: port, timeout: 60)
-        let receiver = WebhookReceiver(port: bound, running: running, script: script, then: then)
-        await server.appendRoute("*") { [weak receiver] request in
-            guard let receiver else { return HTTPResponse(statusCode: .serviceUnavailable) }
+        let server = try await LoopbackServer.start(port: port, timeout: .seconds(60))
+        let receiver = WebhookReceiver(server: server, script: script, then: then)
+        server.handle { [weak receiver] request in
+            guard let receiver else { return HTTPResponse(status: .serviceUnavailable) }
             return try await receiver.handle(request)
         }
         return receiver
     }
 
     func stop() async {
-        running.cancel()
-        _ = await running.result
+        await server.stop()
     }
 
     private func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let body = try await request.bodyData
+        let body = Data(request.body)
         var headers: [String: String] = [:]
-        for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
+        for (name, value) in request.headers { headers[name.lowercased()] = value }
         let answer = state.withLock { state -> Answer in
             state.deliveries.append(Delivery(headers: headers, body: body, time: .now))
             return state.script.isEmpty ? state.then : state.script.removeFirst()
         }
         switch answer {
         case .status(let code, let extra):
-            let body = code == 204 ? Data() : Data("answered \(code)".utf8)
-            var response = HTTPResponse(statusCode: HTTPStatusCode(code, phrase: "Answer"), body: body)
-            for (name, value) in extra { response.headers[HTTPHeader(name)] = value }
+            let body = code == 204 ? [] : Array("answered \(code)".utf8)
+            var response = HTTPResponse(status: HTTPStatus(code, "Answer"), bytes: body)
+            for (name, value) in extra { response.headers[name] = value }
             return response
         case .slow(let delay):
             try await Task.sleep(for: delay)
-            return HTTPResponse(statusCode: .ok, body: Data("late".utf8))
+            return HTTPResponse(status: .ok, bytes: Array("late".utf8))
         }
     }
 

@@ -1,0 +1,61 @@
+import EnricherCore
+import Enrichment
+import HTTPCore
+
+/// What the API serves from: the stores and services the composition root built.
+public struct APIDependencies: Sendable {
+    public var configuration: Configuration
+    public var entities: EntityRepository
+    public var jobs: JobStore
+    public var covers: CoverStore
+    public var scans: ScanService
+    public var webhooks: WebhookStore
+    public var registry: ProviderRegistry
+    public var settings: ProviderSettings
+    public var chains: ProviderChains
+    /// Wakes the workers when a job is queued.
+    public var signal: WorkSignal
+    /// Throws when the service cannot do its work (`/readyz`).
+    public var readiness: @Sendable () async throws -> Void
+    /// True for errors that mean "unavailable for now" (answered 503 with Retry-After).
+    public var isTransient: @Sendable (any Error) -> Bool
+
+    public init(configuration: Configuration, entities: EntityRepository, jobs: JobStore, covers: CoverStore, scans: ScanService,
+                webhooks: WebhookStore, registry: ProviderRegistry, settings: ProviderSettings, chains: ProviderChains,
+                signal: WorkSignal, readiness: @escaping @Sendable () async throws -> Void,
+                isTransient: @escaping @Sendable (any Error) -> Bool) {
+        self.configuration = configuration
+        self.entities = entities
+        self.jobs = jobs
+        self.covers = covers
+        self.scans = scans
+        self.webhooks = webhooks
+        self.registry = registry
+        self.settings = settings
+        self.chains = chains
+        self.signal = signal
+        self.readiness = readiness
+        self.isTransient = isTransient
+    }
+}
+
+extension APIHandler {
+    /// Every route of the API, each with the access it declares.
+    public init(_ dependencies: APIDependencies) {
+        let configuration = dependencies.configuration
+        var router = Router()
+        HealthRoutes(readiness: dependencies.readiness, configuration: configuration).register(in: &router)
+        EntityRoutes(repository: dependencies.entities, limits: configuration.limits).register(in: &router)
+        EnrichmentRoutes(jobs: dependencies.jobs, entities: dependencies.entities, signal: dependencies.signal,
+                         maxEntities: configuration.jobs.maxEntities, limits: configuration.limits,
+                         callbacksSigned: !configuration.webhooks.callbackSecrets.isEmpty).register(in: &router)
+        ProviderRoutes(registry: dependencies.registry, settings: dependencies.settings, chains: dependencies.chains,
+                       selection: configuration.images.selection, outbound: configuration.outbound).register(in: &router)
+        ImageRoutes(covers: dependencies.covers).register(in: &router)
+        ScanRoutes(scans: dependencies.scans, limits: configuration.limits).register(in: &router)
+        WebhookRoutes(store: dependencies.webhooks, limits: configuration.limits).register(in: &router)
+        InboundRoutes(configuration: configuration, entities: dependencies.entities, jobs: dependencies.jobs,
+                      inbox: dependencies.webhooks, signal: dependencies.signal).register(in: &router)
+        self.init(router: router, authenticator: Authenticator(keys: configuration.apiKeys), isTransient: dependencies.isTransient)
+    }
+}
