@@ -118,16 +118,18 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BSONTests", dependencies: ["BSON"]),
-        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"]),
+        // The seeded generator the property and fuzz tests share.
+        .target(name: "SeededRandom", path: "Tests/SeededRandom"),
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "SeededRandom"]),
         .testTarget(name: "EnricherCoreTests", dependencies: ["EnricherCore"]),
         .testTarget(
             name: "OutboundTests",
             dependencies: ["Outbound", "HTTPCore", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
+        .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "SeededRandom"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "EnricherCore", "Outbound", "Scheduling"]),
+        .testTarget(name: "EnrichmentTests", dependencies: ["Enrichment", "EnricherCore", "Outbound", "Scheduling", "SeededRandom"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -70,7 +70,7 @@ public final class Application: Sendable {
             host: http.host, port: http.port,
             limits: HTTPLimits(maxRequestLineBytes: http.maxRequestLineBytes, maxHeaderBytes: http.maxHeaderBytes,
                                maxHeaderCount: http.maxHeaderCount, maxBodyBytes: http.maxBodyBytes),
-            maxConnections: http.maxConnections, headerTimeout: http.headerTimeout, idleTimeout: http.readTimeout,
+            maxConnections: http.maxConnections, headerTimeout: http.headerTimeout, bodyTimeout: http.bodyTimeout, idleTimeout: http.readTimeout,
             requestTimeout: http.requestTimeout, shutdownGrace: http.shutdownGrace, accessLog: http.accessLog
         ), responder: api, logger: logger)
 

@@ -61,14 +61,44 @@ struct EnrichmentServices: Sendable {
                              lease: configuration.jobs.lease, poll: min(configuration.jobs.poll, .seconds(1)))
     }
 
-    /// A rate limiter and circuit breaker per provider, as configured.
-    static func guards(_ configuration: Configuration, database: MongoDatabase) -> [ProviderID: ProviderGuard] {
+    /// Every rate budget, shared through the database: one per provider, and Open Library's covers host.
+    static func budgets(_ configuration: Configuration, database: MongoDatabase) -> [String: ProviderBudget] {
+        let resilience = configuration.resilience
+        var budgets: [String: ProviderBudget] = [:]
+        for (name, rate) in resilience.rates {
+            let limit = RateLimiter.Rate(rate.count, per: rate.period)
+            budgets[name] = ProviderBudget(
+                name: name, egress: resilience.egressID,
+                configuration: .init(rate: limit, burst: rate.burst, margin: resilience.margin(for: limit.emissionInterval)),
+                database: database)
+        }
+        return budgets
+    }
+
+    /// Image downloads that spend a provider's budget: Open Library covers by ISBN, OCLC or LCCN have
+    /// their own; the Cover Art Archive's count against MusicBrainz's.
+    static func imageBudgets(_ providers: ProviderSettings, budgets: [String: ProviderBudget]) -> ImageBudgets {
+        var rules: [ImageBudgets.Rule] = []
+        if let covers = budgets["openlibrary-covers"] {
+            for key in ["isbn", "oclc", "lccn"] {
+                rules.append(.init(prefix: "\(providers.openLibraryCoversURL)/b/\(key)/", budget: covers,
+                                   throttleStatuses: ProviderID.openLibrary.throttleStatuses))
+            }
+        }
+        if let musicBrainz = budgets[ProviderID.musicBrainz.rawValue] {
+            rules.append(.init(prefix: "\(providers.coverArtArchiveURL)/", budget: musicBrainz,
+                               throttleStatuses: ProviderID.musicBrainz.throttleStatuses))
+        }
+        return ImageBudgets(rules)
+    }
+
+    /// A budget and circuit breaker per provider, as configured.
+    static func guards(_ configuration: Configuration, budgets: [String: ProviderBudget], database: MongoDatabase) -> [ProviderID: ProviderGuard] {
         let resilience = configuration.resilience
         var guards: [ProviderID: ProviderGuard] = [:]
         for id in ProviderID.allCases {
-            guard let rate = resilience.rates[id.rawValue] else { continue }
+            guard let budget = budgets[id.rawValue] else { continue }
             let settings = ProviderGuard.Settings(
-                rate: .init(rate: .init(rate.count, per: rate.period), burst: rate.burst),
                 breaker: .init(
                     slidingWindowSize: resilience.breakerWindow, minimumCalls: resilience.breakerMinimumCalls,
                     failureRateThreshold: resilience.breakerFailureRate,
@@ -79,7 +109,7 @@ struct EnrichmentServices: Sendable {
                 retry: .init(maxAttempts: resilience.retryAttempts, base: resilience.retryBase, cap: resilience.retryCap),
                 defaultPause: configuration.jobs.throttleDefaultRetry, maxInFlight: resilience.maxInFlight)
             let quota = resilience.dailyQuotas[id.rawValue].map { QuotaLedger(database: database, provider: id, limit: $0) }
-            guards[id] = ProviderGuard(id: id, settings: settings, quota: quota)
+            guards[id] = ProviderGuard(id: id, settings: settings, budget: budget, quota: quota)
         }
         return guards
     }
@@ -117,7 +147,8 @@ struct EnrichmentServices: Sendable {
             maxResponseBytes: outbound.maxAPIResponseBytes,
             maxRedirects: outbound.maxRedirects,
             addressPolicy: try Self.addressPolicy(configuration),
-            threads: outbound.threads,
+            maxHostConnections: outbound.maxHostConnections,
+            maxConnections: outbound.maxConnections,
             queueLimit: outbound.queueLimit
         ), logger: logger)
         let rules = configuration.images
@@ -126,9 +157,10 @@ struct EnrichmentServices: Sendable {
                                 placeholderSHA256s: rules.placeholderSHA256s),
             threads: rules.threads, queueLimit: rules.queueLimit, maxWaiting: 4 * rules.queueLimit, logger: logger)
         settings = ProviderSettings(configuration.providers)
+        let budgets = Self.budgets(configuration, database: database)
         registry = ProviderRegistry(settings: settings, fetcher: client, logger: logger,
                                     disabled: Set(configuration.providers.disabled.compactMap(ProviderID.init(rawValue:))),
-                                    guards: Self.guards(configuration, database: database), callBudget: outbound.providerTimeout)
+                                    guards: Self.guards(configuration, budgets: budgets, database: database), callBudget: outbound.providerTimeout)
         chains = try Self.chains(configuration)
         jobs = JobStore(database: database, events: WebhookEvents(publicURL: configuration.webhooks.publicURL))
         covers = CoverStore(database: database)
@@ -140,12 +172,14 @@ struct EnrichmentServices: Sendable {
         housekeeping = CoverHousekeeping(store: covers, entities: entities, interval: rules.gcInterval, grace: rules.gcGrace, logger: logger)
         let engine = EnrichmentEngine(
             providers: registry, chains: chains,
-            downloader: CandidateDownloader(fetcher: client, inspector: inspector, maxBytes: rules.maxBytes, timeout: outbound.imageTimeout),
+            downloader: CandidateDownloader(fetcher: client, inspector: inspector, maxBytes: rules.maxBytes, timeout: outbound.imageTimeout,
+                                            budgets: Self.imageBudgets(settings, budgets: budgets)),
             library: library, entities: entities, selection: rules.selection == .best ? .best : .first, logger: logger)
         let jobSettings = configuration.jobs
         worker = EnrichmentWorker(
             configuration: .init(workers: jobSettings.workers, queueSize: jobSettings.queueSize, lease: jobSettings.lease, poll: jobSettings.poll,
-                                 maxDeferrals: jobSettings.throttleDeferrals, defaultRetry: jobSettings.throttleDefaultRetry),
+                                 maxDeferrals: jobSettings.throttleDeferrals, defaultRetry: jobSettings.throttleDefaultRetry,
+                                 maxAttempts: jobSettings.maxAttempts),
             store: jobs, entities: entities, engine: engine, signal: signal, events: eventSignal, logger: logger)
         scans = ScanService(settings: Self.scanSettings(configuration), store: ScanStore(database: database), jobs: jobs,
                             entities: entities, signal: signal, mediaTypes: chains.mediaTypes(servedBy: Set(registry.enabled.keys)),

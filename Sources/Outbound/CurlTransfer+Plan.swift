@@ -2,7 +2,7 @@ internal import CCurl
 
 extension CurlTransfer {
     /// A request checked and combined with the client's configuration: everything a transfer needs,
-    /// decided before it is queued, so a bad request fails without taking a thread.
+    /// decided before it is queued, so a bad request fails without reaching the transfer loop.
     struct Plan: Sendable {
         var method: String
         var url: String

@@ -1,13 +1,16 @@
 internal import CCurl
 import Synchronization
 
-/// One request on one fresh libcurl easy handle, performed (blocking) on the thread that calls `perform`.
+/// One request on its own libcurl easy handle, driven by the client's `TransferLoop` on the loop's thread
+/// through the loop's multi handle, whose connection cache it shares with every other transfer.
 ///
-/// libcurl's callbacks get this object as their userdata (`Unmanaged`, unretained): it outlives
-/// `curl_easy_perform` because `perform` is one of its methods and holds it with `withExtendedLifetime`.
-/// Not `Sendable`: it is created, used and dropped on one executor thread; only `Cancellation` crosses.
+/// libcurl's callbacks get this object as their userdata (`Unmanaged`, unretained): the loop keeps it in
+/// its table of running transfers until it has taken the handle out of the multi handle, after which
+/// libcurl calls none of them. Not `Sendable`: it is created, driven and dropped on the loop's thread;
+/// only `Cancellation` crosses.
 final class CurlTransfer {
-    /// Set from the cancelled task's thread, read by the progress callback on the transfer's thread.
+    /// Set from the cancelled task's thread, read on the loop's thread (by the progress callback, and
+    /// when the loop picks up the cancellation).
     final class Cancellation: Sendable {
         private let flag = Atomic<Bool>(false)
         func cancel() { flag.store(true, ordering: .relaxed) }
@@ -16,29 +19,42 @@ final class CurlTransfer {
 
     let plan: Plan
     let cancellation: Cancellation
+    /// The easy handle, owned by this transfer: cleaned up in `deinit`, once the loop has removed it
+    /// from the multi handle.
+    let handle: UnsafeMutableRawPointer
+    /// When the loop handed the transfer to libcurl, and when it must be over (`plan.timeout` later,
+    /// clamped as libcurl's is): the loop ends it there even while it waits for a connection, where
+    /// libcurl 7.88 does not check its own timeout.
+    private(set) var started = ContinuousClock.now
+    private(set) var deadline = ContinuousClock.now
 
-    private var handle: UnsafeMutableRawPointer?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     /// CURLOPT_ERRORBUFFER: libcurl writes its detailed message here; it must live until cleanup.
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
 
-    // State the callbacks build up during `curl_easy_perform`.
+    // State the callbacks build up while the transfer runs.
     private var body: [UInt8] = []
     private var headers = ResponseHeaders()
     private var bodyTooLarge = false
     /// Why the address policy refused the addresses libcurl tried to dial, in order.
     private var refusals: [String] = []
-    /// True from the start and from each new socket until the connection is ready for the request.
+    /// True from the start and from each new socket until the connection is ready for the request
+    /// (a reused connection is ready at once).
     private var awaitingConnection = true
 
-    init(plan: Plan, cancellation: Cancellation) {
+    /// Makes the easy handle and sets every option; `share` holds the DNS cache and TLS sessions the
+    /// client's transfers share.
+    init(plan: Plan, cancellation: Cancellation, share: UnsafeMutableRawPointer?) throws(OutboundError) {
+        guard let handle = curl_easy_init() else { throw .unavailable("curl_easy_init failed") }
         self.plan = plan
         self.cancellation = cancellation
+        self.handle = handle
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        try configure(share: share)
     }
 
     deinit {
-        if let handle { curl_easy_cleanup(handle) }
+        curl_easy_cleanup(handle)
         curl_slist_free_all(headerList)  // after the handle: the handle points at the list until cleanup
         errorBuffer.deallocate()
     }
@@ -49,17 +65,14 @@ final class CurlTransfer {
         precondition(code == CURLE_OK, "curl_global_init failed: \(String(cString: curl_easy_strerror(code)))")
     }
 
-    func perform() -> Result<OutboundResponse, OutboundError> {
-        if cancellation.isCancelled { return .failure(.cancelled) }
-        guard let handle = curl_easy_init() else { return .failure(.unavailable("curl_easy_init failed")) }
-        self.handle = handle
-        do {
-            try configure(handle)
-        } catch {
-            return .failure(error)
-        }
-        let started = ContinuousClock.now
-        let code = withExtendedLifetime(self) { curl_easy_perform(handle) }
+    /// Called by the loop as it adds the handle to the multi handle: the clocks start here.
+    func begin(at now: ContinuousClock.Instant) {
+        started = now
+        deadline = now + .milliseconds(Self.milliseconds(plan.timeout))
+    }
+
+    /// The outcome once libcurl reports the transfer done with `code`.
+    func result(_ code: CURLcode) -> Result<OutboundResponse, OutboundError> {
         guard code == CURLE_OK else {
             return .failure(error(for: code, elapsed: ContinuousClock.now - started))
         }
@@ -74,7 +87,7 @@ final class CurlTransfer {
 
     // MARK: - Options
 
-    private func configure(_ handle: UnsafeMutableRawPointer) throws(OutboundError) {
+    private func configure(share: UnsafeMutableRawPointer?) throws(OutboundError) {
         func check(_ code: CURLcode, _ what: String) throws(OutboundError) {
             guard code == CURLE_OK else {
                 throw .unavailable("libcurl refused \(what): \(String(cString: curl_easy_strerror(code)))")
@@ -88,13 +101,16 @@ final class CurlTransfer {
         }
 
         try check(ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
+        if let share {
+            try check(ccurl_setopt_pointer(handle, CURLOPT_SHARE, share), "CURLOPT_SHARE")
+        }
         try set(CURLOPT_URL, plan.url, "CURLOPT_URL")
         try set(CURLOPT_PROTOCOLS_STR, "http,https", "CURLOPT_PROTOCOLS_STR")
         try set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "CURLOPT_REDIR_PROTOCOLS_STR")
         // An empty proxy disables proxies, including http_proxy & co. from the environment: through a
         // proxy, the address dialled (and vetted) would be the proxy's, not the target's.
         try set(CURLOPT_PROXY, "", "CURLOPT_PROXY")
-        // Several transfers run at once on different threads: no SIGALRM for DNS timeouts (libcurl-thread(3)).
+        // No SIGALRM for DNS timeouts: this is a multi-threaded process (libcurl-thread(3)).
         try set(CURLOPT_NOSIGNAL, 1, "CURLOPT_NOSIGNAL")
         try set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(plan.connectTimeout), "CURLOPT_CONNECTTIMEOUT_MS")
         try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(plan.timeout), "CURLOPT_TIMEOUT_MS")
@@ -112,7 +128,7 @@ final class CurlTransfer {
             headerList = list
         }
         try check(ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList), "CURLOPT_HTTPHEADER")
-        try configureMethod(handle, check: check, set: set)
+        try configureMethod(check: check, set: set)
 
         let context = Unmanaged.passUnretained(self).toOpaque()
         try check(ccurl_set_opensocket_callback(handle, { context, purpose, address in
@@ -134,7 +150,6 @@ final class CurlTransfer {
     }
 
     private func configureMethod(
-        _ handle: UnsafeMutableRawPointer,
         check: (CURLcode, String) throws(OutboundError) -> Void,
         set: (CURLoption, Int, String) throws(OutboundError) -> Void
     ) throws(OutboundError) {
@@ -166,12 +181,12 @@ final class CurlTransfer {
     }
 
     /// Milliseconds for libcurl, rounded up, at least 1 (0 would mean "no limit"), at most about 24 days.
-    private static func milliseconds(_ duration: Duration) -> Int {
+    static func milliseconds(_ duration: Duration) -> Int {
         let millis = (duration / .milliseconds(1)).rounded(.up)
         return millis >= Double(Int32.max) ? Int(Int32.max) : max(1, Int(millis))
     }
 
-    // MARK: - Callbacks (on the transfer's thread, inside curl_easy_perform)
+    // MARK: - Callbacks (on the loop's thread, inside curl_multi_perform)
 
     private static func from(_ context: UnsafeMutableRawPointer?) -> CurlTransfer {
         Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue()
@@ -179,6 +194,8 @@ final class CurlTransfer {
 
     /// The server-side request forgery guard: every connection libcurl makes, to every redirect hop and
     /// every address a name resolves to, is opened here, after the address policy approved the address.
+    /// A connection libcurl reuses was opened here too, by an earlier transfer of the same client, so under
+    /// the same policy: the policy is fixed per client, and each client has its own multi handle.
     private func openSocket(_ address: UnsafeMutablePointer<curl_sockaddr>?) -> curl_socket_t {
         guard let address else { return CURL_SOCKET_BAD }
         var bytes = [UInt8](repeating: 0, count: 16)

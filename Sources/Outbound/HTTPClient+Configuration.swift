@@ -13,9 +13,14 @@ extension HTTPClient {
         public var maxRedirects: Int
         /// Which addresses may be dialled: the guard against server-side request forgery.
         public var addressPolicy: AddressPolicy
-        /// Threads performing transfers; each blocks in libcurl for a whole request.
-        public var threads: Int
-        /// Requests waiting for a thread at most; past it `send` throws `OutboundError.unavailable`.
+        /// Connections open at once to one host (name and port) at most; transfers past it wait for one
+        /// of them to be free. Idle connections are kept and reused.
+        public var maxHostConnections: Int
+        /// Connections open at once in all (idle ones kept for reuse included) at most; past it the oldest
+        /// idle one is closed, or a transfer waits.
+        public var maxConnections: Int
+        /// Requests accepted at once (under way, or waiting for a connection) at most; past it `send`
+        /// throws `OutboundError.unavailable`.
         public var queueLimit: Int
 
         public init(
@@ -25,7 +30,8 @@ extension HTTPClient {
             maxResponseBytes: Int = 10 * 1024 * 1024,
             maxRedirects: Int = 5,
             addressPolicy: AddressPolicy = AddressPolicy(),
-            threads: Int = 16,
+            maxHostConnections: Int = 4,
+            maxConnections: Int = 16,
             queueLimit: Int = 10_000
         ) {
             self.userAgent = userAgent
@@ -34,7 +40,8 @@ extension HTTPClient {
             self.maxResponseBytes = maxResponseBytes
             self.maxRedirects = maxRedirects
             self.addressPolicy = addressPolicy
-            self.threads = threads
+            self.maxHostConnections = maxHostConnections
+            self.maxConnections = maxConnections
             self.queueLimit = queueLimit
         }
 
@@ -49,7 +56,8 @@ extension HTTPClient {
             if timeout <= .zero { problems.append("timeout must be positive") }
             if maxResponseBytes <= 0 { problems.append("maxResponseBytes must be positive") }
             if maxRedirects < 0 { problems.append("maxRedirects must not be negative") }
-            if threads <= 0 { problems.append("threads must be positive") }
+            if maxHostConnections <= 0 { problems.append("maxHostConnections must be positive") }
+            if maxConnections < maxHostConnections { problems.append("maxConnections must be at least maxHostConnections") }
             if queueLimit <= 0 { problems.append("queueLimit must be positive") }
             return problems
         }

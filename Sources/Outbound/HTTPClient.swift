@@ -1,37 +1,44 @@
-import Blocking
 import Logging
 
 /// Outbound HTTP over libcurl. It promises that every address dialled (each redirect hop included) passed
 /// the address policy, that bodies stop at a byte cap while they stream, that every exchange has a time
-/// limit, and that libcurl's blocking calls run on threads of its own, never on Swift's cooperative pool.
+/// limit, and that libcurl runs on a thread of its own, never on Swift's cooperative pool.
 ///
-/// Each request gets a fresh curl easy handle, so no connection outlives the request that vetted it.
+/// Transfers share one libcurl multi handle, so connections are kept and reused: at most
+/// `configuration.maxHostConnections` to one host, `configuration.maxConnections` in all. A connection is
+/// only ever opened through this client's address policy, which never changes, and one whose transfer was
+/// cancelled, timed out or cut off is closed rather than reused.
 public final class HTTPClient: HTTPFetching {
     public let configuration: Configuration
-    private let executor: BlockingExecutor
+    private let loop: TransferLoop
     private let logger: Logger
 
-    /// Starts `configuration.threads` threads. Stops the process if `configuration.problems` is not empty
-    /// or libcurl cannot initialise.
+    /// Starts the client's transfer thread. Stops the process if `configuration.problems` is not empty or
+    /// libcurl cannot initialise.
     public init(configuration: Configuration, logger: Logger = Logger(label: "enricher.outbound")) {
         let problems = configuration.problems
         precondition(problems.isEmpty, "invalid HTTPClient configuration: \(problems.joined(separator: "; "))")
         CurlTransfer.initializeLibrary()
         self.configuration = configuration
         self.logger = logger
-        self.executor = BlockingExecutor(
-            threads: configuration.threads, queueLimit: configuration.queueLimit, name: "outbound-http")
+        do {
+            loop = try TransferLoop(
+                maxHostConnections: configuration.maxHostConnections, maxConnections: configuration.maxConnections,
+                queueLimit: configuration.queueLimit, name: "outbound-http")
+        } catch {
+            preconditionFailure("libcurl cannot start the HTTP client: \(error)")
+        }
     }
 
     deinit {
-        executor.shutdown()
+        loop.shutdown()
     }
 
-    /// Lets requests already queued finish, then stops the threads; later requests throw `.unavailable`.
-    /// Blocks the caller until the last transfer ends (at most `configuration.timeout` or the longest
-    /// request timeout).
+    /// Lets requests already accepted finish, then closes the connections and stops the thread; later
+    /// requests throw `.unavailable`. Blocks the caller until the last transfer ends (at most
+    /// `configuration.timeout` or the longest request timeout).
     public func shutdown() {
-        executor.shutdown()
+        loop.shutdown()
     }
 
     public func send(_ request: OutboundRequest) async throws(OutboundError) -> OutboundResponse {
@@ -53,18 +60,12 @@ public final class HTTPClient: HTTPFetching {
     private func perform(_ plan: CurlTransfer.Plan) async -> Result<OutboundResponse, OutboundError> {
         if Task.isCancelled { return .failure(.cancelled) }
         let cancellation = CurlTransfer.Cancellation()
-        do {
-            return try await withTaskCancellationHandler {
-                try await executor.run { CurlTransfer(plan: plan, cancellation: cancellation).perform() }
-            } onCancel: {
-                cancellation.cancel()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { completion in
+                loop.submit(TransferLoop.Submission(plan: plan, cancellation: cancellation, completion: completion))
             }
-        } catch BlockingExecutorError.closed {
-            return .failure(.unavailable("the client is shut down"))
-        } catch BlockingExecutorError.overloaded(let limit) {
-            return .failure(.unavailable("\(limit) requests are already waiting"))
-        } catch {
-            return .failure(.unavailable("\(error)"))
+        } onCancel: {
+            loop.cancel(cancellation)
         }
     }
 

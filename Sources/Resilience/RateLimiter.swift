@@ -28,10 +28,15 @@ public struct RateLimiter: Sendable, Equatable {
         public var rate: Rate
         /// Requests that may be made back to back after an idle spell; 1 means strict pacing.
         public var burst: Int
+        /// Added to every interval: the time from taking a slot to the request reaching the provider varies
+        /// (thread hand-offs, connecting), so slots exactly `period / count` apart can arrive closer than
+        /// the provider allows (see STACK.md).
+        public var margin: Duration
 
-        public init(rate: Rate, burst: Int = 1) {
+        public init(rate: Rate, burst: Int = 1, margin: Duration = .zero) {
             self.rate = rate
             self.burst = burst
+            self.margin = margin
         }
 
         /// Checks the values once at start-up; the error names the offending key.
@@ -40,6 +45,7 @@ public struct RateLimiter: Sendable, Equatable {
             guard rate.period > .zero else { throw .invalid(key: "rate", reason: "period must be positive, got \(rate.period)") }
             guard rate.emissionInterval > .zero else { throw .invalid(key: "rate", reason: "\(rate.count) per \(rate.period) is too fast to represent") }
             guard burst >= 1 else { throw .invalid(key: "burst", reason: "must be at least 1, got \(burst)") }
+            guard margin >= .zero else { throw .invalid(key: "margin", reason: "must not be negative, got \(margin)") }
         }
     }
 
@@ -53,19 +59,22 @@ public struct RateLimiter: Sendable, Equatable {
     /// No request is allowed before this instant (set by `pause(until:)` after a throttle answer).
     public private(set) var pausedUntil: Instant?
     /// Theoretical arrival time; nil until the first request (the limiter starts with a full burst).
-    private var theoreticalArrival: Instant?
+    public private(set) var theoreticalArrival: Instant?
 
     /// - Precondition: `configuration.validate()` passes.
-    public init(configuration: Configuration) {
+    public init(configuration: Configuration, theoreticalArrival: Instant? = nil, pausedUntil: Instant? = nil) {
         precondition((try? configuration.validate()) != nil, "invalid rate limiter configuration \(configuration)")
         self.configuration = configuration
+        self.theoreticalArrival = theoreticalArrival
+        self.pausedUntil = pausedUntil
     }
 
     public init(rate: Rate, burst: Int = 1) {
         self.init(configuration: Configuration(rate: rate, burst: burst))
     }
 
-    private var interval: Duration { configuration.rate.emissionInterval }
+    /// The spacing of slots: the steady rate's interval plus the safety margin.
+    public var interval: Duration { configuration.rate.emissionInterval + configuration.margin }
     private var tolerance: Duration { interval * (configuration.burst - 1) }
 
     /// Takes a slot if one is free at `now`; otherwise says how long to wait and changes nothing.
@@ -75,6 +84,14 @@ public struct RateLimiter: Sendable, Equatable {
             theoreticalArrival = max(theoreticalArrival ?? now, now) + interval
         }
         return decision
+    }
+
+    /// Reserves the earliest slot at or after `now`, even a future one, and returns when it is: the
+    /// request may leave then and not before. Reserving several in a row gives consecutive slots.
+    public mutating func reserve(at now: Instant) -> Instant {
+        let slot = earliestAllowed(at: now)
+        theoreticalArrival = max(theoreticalArrival ?? slot, slot) + interval
+        return slot
     }
 
     /// What `acquire(at:)` would answer, without taking the slot.

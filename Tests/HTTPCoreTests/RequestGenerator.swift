@@ -1,3 +1,4 @@
+import SeededRandom
 @testable import HTTPCore
 
 /// Builds random valid requests together with what parsing them must produce, and breaks some of them,

@@ -79,7 +79,7 @@ struct BadInputTests {
             #expect(unknown.header("Content-Type") == "application/problem+json")
             let wrongMethod = try await service.client.send("PATCH", "/v1/entities/books/b1")
             #expect(wrongMethod.status == 405)
-            #expect(wrongMethod.header("Allow") == "PUT, GET, DELETE")
+            #expect(wrongMethod.header("Allow") == "PUT, GET, HEAD, DELETE")
             let badLimit = try await service.client.get("/v1/entities?limit=0")
             #expect(badLimit.status == 400)
             #expect(try badLimit.json["detail"] as? String == "limit must be a whole number from 1 to 500, got '0'")

@@ -341,19 +341,22 @@ struct HTTPClientTests {
         #expect(defaults.problems.isEmpty)
         #expect(defaults.connectTimeout == .seconds(5) && defaults.timeout == .seconds(30))
         #expect(defaults.maxResponseBytes == 10 * 1024 * 1024 && defaults.maxRedirects == 5)
-        #expect(defaults.threads == 16 && defaults.queueLimit == 10_000)
+        #expect(defaults.maxHostConnections == 4 && defaults.maxConnections == 16 && defaults.queueLimit == 10_000)
 
         let invalid = HTTPClient.Configuration(
             userAgent: "a\r\nb", connectTimeout: .zero, timeout: .milliseconds(-1), maxResponseBytes: 0,
-            maxRedirects: -1, threads: 0, queueLimit: 0)
+            maxRedirects: -1, maxHostConnections: 0, maxConnections: -1, queueLimit: 0)
         #expect(invalid.problems.map { $0.prefix { $0 != " " } } == [
-            "userAgent", "connectTimeout", "timeout", "maxResponseBytes", "maxRedirects", "threads", "queueLimit",
+            "userAgent", "connectTimeout", "timeout", "maxResponseBytes", "maxRedirects", "maxHostConnections",
+            "maxConnections", "queueLimit",
         ])
+        #expect(HTTPClient.Configuration(userAgent: testUserAgent, maxHostConnections: 8, maxConnections: 4).problems
+            == ["maxConnections must be at least maxHostConnections"])
     }
 
     // MARK: - Threads
 
-    @Test("parallel requests run on the client's threads while the cooperative pool stays free")
+    @Test("parallel requests run on the client's thread while the cooperative pool stays free")
     func parallel() async throws {
         let inFlight = Mutex((now: 0, peak: 0))
         let server = try await LocalServer { _ in
@@ -363,26 +366,27 @@ struct HTTPClientTests {
             return HTTPResponse(status: .ok, bytes: Array("ok".utf8))
         }
         defer { server.stop() }
-        let client = try makeClient { $0.threads = 16 }
+        let client = try makeClient { $0.maxHostConnections = 8 }
         defer { client.shutdown() }
 
         async let statuses = withThrowingTaskGroup(of: Int.self) { group in
-            for index in 0..<50 {
+            for index in 0..<32 {
                 group.addTask { try await client.send(OutboundRequest(url: "\(server.base)/\(index)")).status }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        // Once 16 transfers are under way, all 16 threads are blocked in curl_easy_perform; async work
-        // must still run promptly, which it could not if those calls occupied the cooperative pool.
-        try await server.waitForRequests(16)
+        // Once 8 transfers are under way and 24 more wait for a connection, async work must still run
+        // promptly, which it could not if libcurl's calls occupied the cooperative pool.
+        try await server.waitForRequests(8)
         for _ in 0..<5 {
             let started = ContinuousClock.now
             await Task { }.value
             #expect(ContinuousClock.now - started < .milliseconds(250))
         }
 
-        #expect(try await statuses == Array(repeating: 200, count: 50))
-        #expect(await server.requests.count == 50)
-        #expect(inFlight.withLock { $0.peak } == 16)
+        #expect(try await statuses == Array(repeating: 200, count: 32))
+        #expect(await server.requests.count == 32)
+        #expect(inFlight.withLock { $0.peak } == 8)
+        #expect(await server.connections.count == 8)
     }
 }

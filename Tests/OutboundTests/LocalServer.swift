@@ -11,15 +11,17 @@ struct ReceivedRequest: Sendable {
     var path: String
     var headers: [(name: String, value: String)]
     var body: [UInt8]
+    /// Which TCP connection of the server it came on (HTTPCore numbers them from 1 as it accepts them).
+    var connection: Int
 
     func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 }
 
-/// An HTTPCore server on one loopback address and a port the kernel picked, recording every request.
-/// Stop it with `stop()` (cancelling its task closes every connection at once). A handler that throws is
-/// answered 500 with no body; one that takes longer than 15 s is refused.
+/// An HTTPCore server on one loopback address and a port the kernel picked, recording every request and
+/// the connection it came on. Stop it with `stop()` (cancelling its task closes every connection at once).
+/// A handler that throws is answered 500 with no body; one that takes longer than 15 s is refused.
 final class LocalServer: Sendable {
     typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
 
@@ -33,14 +35,15 @@ final class LocalServer: Sendable {
         func record(_ request: ReceivedRequest) { requests.append(request) }
     }
 
-    /// `host` is an IPv4 or IPv6 literal ("127.0.0.1", "127.0.0.2", "::1").
-    init(host: String = "127.0.0.1",
-         handler: @escaping Handler = { _ in HTTPResponse(status: .ok) }
-    ) async throws {
+    /// `host` is an IPv4 or IPv6 literal ("127.0.0.1", "127.0.0.2", "::1"); the server closes a kept-alive
+    /// connection that stays idle for `idleTimeout`.
+    init(host: String = "127.0.0.1", idleTimeout: Duration = .seconds(30),
+         handler: @escaping Handler = { _ in HTTPResponse(status: .ok) }) async throws {
         let recorder = Recorder()
-        let server = Self.makeServer(host: host) { request in
+        let server = Self.makeServer(host: host, idleTimeout: idleTimeout) { request, connection in
             await recorder.record(ReceivedRequest(
-                method: request.method.rawValue, path: String(request.path), headers: request.headers.fields, body: request.body))
+                method: request.method.rawValue, path: String(request.path), headers: request.headers.fields, body: request.body,
+                connection: connection))
             return try await handler(request)
         }
         let task = Task { try await server.run() }
@@ -64,6 +67,17 @@ final class LocalServer: Sendable {
         get async { await recorder.requests }
     }
 
+    /// The TCP connections the received requests came on.
+    var connections: Set<Int> {
+        get async { Set(await recorder.requests.map(\.connection)) }
+    }
+
+    /// Connections accepted up to the last one a request came on, used or not: HTTPCore numbers them
+    /// in the order it accepts them.
+    var acceptedConnections: Int {
+        get async { await recorder.requests.map(\.connection).max() ?? 0 }
+    }
+
     func stop() {
         task.cancel()
     }
@@ -77,20 +91,23 @@ final class LocalServer: Sendable {
         }
     }
 
-    private static func makeServer(host: String, handler: @escaping Handler) -> HTTPServer {
+    private static func makeServer(
+        host: String, idleTimeout: Duration, handler: @escaping @Sendable (HTTPRequest, _ connection: Int) async throws -> HTTPResponse
+    ) -> HTTPServer {
         let configuration = HTTPServerConfiguration(
-            host: host, port: 0, limits: HTTPLimits(maxBodyBytes: 1 << 30), requestTimeout: .seconds(15), accessLog: false
+            host: host, port: 0, limits: HTTPLimits(maxBodyBytes: 1 << 30), idleTimeout: idleTimeout, requestTimeout: .seconds(15),
+            accessLog: false
         )
         return HTTPServer(configuration: configuration, responder: ClosureResponder(handler: handler),
                           logger: Logger(label: "local-server") { _ in SwiftLogNoOpLogHandler() })
     }
 
     private struct ClosureResponder: HTTPResponder {
-        let handler: Handler
+        let handler: @Sendable (HTTPRequest, _ connection: Int) async throws -> HTTPResponse
 
         func respond(to request: HTTPRequest, context: HTTPRequestContext) async -> HTTPResponse {
             do {
-                return try await handler(request)
+                return try await handler(request, context.connection)
             } catch {
                 return HTTPResponse(status: .internalServerError)
             }

@@ -1,9 +1,10 @@
 #ifndef CCURL_H
 #define CCURL_H
 
-// Plain functions over libcurl for Swift: `curl_easy_setopt` and `curl_easy_getinfo` are variadic, which
-// Swift cannot call, and a few struct layouts (`struct curl_sockaddr`) are easier to read in C.
-// The non-variadic curl API (curl_easy_init, curl_easy_perform, curl_slist_append...) is used directly.
+// Plain functions over libcurl for Swift: `curl_easy_setopt`, `curl_easy_getinfo`, `curl_multi_setopt` and
+// `curl_share_setopt` are variadic, which Swift cannot call, and a few struct layouts (`struct curl_sockaddr`,
+// the union in `CURLMsg`) are easier to read in C. The non-variadic curl API (curl_easy_init,
+// curl_multi_add_handle, curl_multi_poll, curl_slist_append...) is used directly.
 
 #include <curl/curl.h>
 #include <stdint.h>
@@ -18,6 +19,13 @@ CURLcode ccurl_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value);
 CURLcode ccurl_setopt_string(CURL *handle, CURLoption option, const char *value);
 CURLcode ccurl_setopt_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode ccurl_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value);
+
+CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
+/// Shares `data` (CURL_LOCK_DATA_DNS, CURL_LOCK_DATA_SSL_SESSION...) between the easy handles that use `share`.
+CURLSHcode ccurl_share_data(CURLSH *share, curl_lock_data data);
+
+/// The next finished transfer of `multi`: its easy handle and result. Returns 0 when none is left.
+int ccurl_multi_next_done(CURLM *multi, CURL **easy, CURLcode *result);
 
 CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 /// The string stays owned by the handle; copy it before `curl_easy_cleanup`.

@@ -69,7 +69,7 @@ struct ProviderRoutes: Sendable {
         var views: [View] = []
         for status in registry.status {
             let guardian = registry.guards[status.id]
-            let rate = guardian?.settings.rate
+            let rate = guardian?.budget.configuration
             var health: Health?
             if status.enabled, let guardian, case let current = await guardian.status() {
                 health = Health(

@@ -100,6 +100,7 @@ struct Router: Sendable {
             segments.append(decoded)
         }
         var allowed: [HTTPMethod] = []
+        var getRoute: (Route, [String: String])?
         for route in routes where route.segments.count == segments.count {
             var parameters: [String: String] = [:]
             var matches = true
@@ -112,8 +113,12 @@ struct Router: Sendable {
             }
             guard matches else { continue }
             if route.method == method { return .found(route, parameters) }
+            if route.method == .GET { getRoute = (route, parameters) }
             if !allowed.contains(route.method) { allowed.append(route.method) }
         }
+        // HEAD is GET without the body (RFC 9110 §9.3.2): the server leaves the body out.
+        if method == .HEAD, let (route, parameters) = getRoute { return .found(route, parameters) }
+        if allowed.contains(.GET) && !allowed.contains(.HEAD) { allowed.insert(.HEAD, at: allowed.firstIndex(of: .GET)! + 1) }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 

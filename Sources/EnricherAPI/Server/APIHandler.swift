@@ -12,6 +12,11 @@ public struct APIHandler: HTTPResponder {
     let isTransient: @Sendable (any Error) -> Bool
 
     public func screen(_ head: HTTPRequestHead, context: HTTPRequestContext) -> HTTPResponse? {
+        if head.target == "*" {
+            // `OPTIONS *` (the only request the parser lets through with this target): what the server does.
+            context.route = "*"
+            return HTTPResponse(status: .noContent, headers: ["Allow": "GET, HEAD, PUT, POST, DELETE"])
+        }
         let path = head.target.utf8.firstIndex(of: UInt8(ascii: "?")).map { head.target[..<$0] } ?? head.target[...]
         switch router.match(method: head.method, path: path) {
         case .found(let route, let parameters):
@@ -58,7 +63,8 @@ public struct APIHandler: HTTPResponder {
     public func refusal(_ status: HTTPStatus, detail: String, context: HTTPRequestContext) -> HTTPResponse {
         context.logger.info("request refused", metadata: ["status": "\(status.code)", "reason": "\(detail)"])
         let kind = Problem.Kind(status: status.code) ?? .badRequest
-        return Problem(kind, detail: detail + (Self.settingHint[status.code].map { " (\($0))" } ?? "")).response(instance: nil)
+        let hint = status == .requestTimeout && detail.contains("body") ? "ENRICHER_HTTP_BODY_TIMEOUT_SECONDS" : Self.settingHint[status.code]
+        return Problem(kind, detail: detail + (hint.map { " (\($0))" } ?? "")).response(instance: nil)
     }
 
     /// The route `screen` matched, for `respond`.

@@ -11,7 +11,8 @@ extension Configuration {
         public var imageTimeout: Duration
         public var maxRedirects: Int
         public var maxAPIResponseBytes: Int
-        public var threads: Int
+        public var maxHostConnections: Int
+        public var maxConnections: Int
         public var queueLimit: Int
 
         init(_ reader: ConfigurationReader) throws(ConfigurationError) {
@@ -25,7 +26,12 @@ extension Configuration {
             imageTimeout = .seconds(try reader.integer(.imageTimeout, in: 1...600))
             maxRedirects = try reader.integer(.maxRedirects, in: 0...20)
             maxAPIResponseBytes = try reader.integer(.maxAPIResponseBytes, in: 1024...(256 << 20))
-            threads = try reader.integer(.httpThreads, in: 1...512)
+            maxHostConnections = try reader.integer(.httpMaxHostConnections, in: 1...256)
+            maxConnections = try reader.integer(.httpMaxConnections, in: 1...4096)
+            if maxConnections < maxHostConnections {
+                throw .invalid(key: ConfigurationKey.httpMaxConnections.name,
+                               reason: "must be at least \(ConfigurationKey.httpMaxHostConnections.name) (\(maxHostConnections))")
+            }
             queueLimit = try reader.integer(.httpQueueLimit, in: 1...1_000_000)
         }
     }
@@ -108,6 +114,8 @@ extension Configuration {
         public var queueSize: Int
         public var lease: Duration
         public var poll: Duration
+        /// Failed or crashed attempts after which a task is finished as failed.
+        public var maxAttempts: Int
         public var throttleDeferrals: Int
         public var throttleDefaultRetry: Duration
 
@@ -117,6 +125,7 @@ extension Configuration {
             queueSize = try reader.integer(.queueSize, in: 1...10_000)
             lease = .seconds(try reader.integer(.leaseSeconds, in: 2...86_400))
             poll = .milliseconds(try reader.integer(.pollMilliseconds, in: 10...60_000))
+            maxAttempts = try reader.integer(.jobMaxAttempts, in: 1...100)
             throttleDeferrals = try reader.integer(.throttleDeferrals, in: 0...100)
             throttleDefaultRetry = .seconds(try reader.integer(.throttleDefaultRetry, in: 1...86_400))
         }

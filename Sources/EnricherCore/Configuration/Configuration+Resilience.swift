@@ -9,8 +9,12 @@ extension Configuration {
             public var burst: Int
         }
 
-        /// By provider name (`openlibrary`, ...).
+        /// By provider name (`openlibrary`, ...), and `openlibrary-covers` for covers by ISBN.
         public var rates: [String: Rate]
+        /// Added to every interval between two calls of one budget, in percent of it.
+        public var marginPercent: Int
+        /// Instances with the same egress identity share budgets.
+        public var egressID: String
         /// Calls per UTC day by provider name; absent: no quota.
         public var dailyQuotas: [String: Int]
         public var breakerWindow: Int
@@ -40,7 +44,14 @@ extension Configuration {
                 let (count, period) = try Self.rate(try reader.string(rateKey), key: rateKey)
                 rates[name] = Rate(count: count, period: period, burst: try reader.integer(burstKey, in: 1...10_000))
             }
+            let (coversCount, coversPeriod) = try Self.rate(try reader.string(.openLibraryCoversRate), key: .openLibraryCoversRate)
+            rates["openlibrary-covers"] = Rate(count: coversCount, period: coversPeriod, burst: 1)
             self.rates = rates
+            marginPercent = try reader.integer(.rateMarginPercent, in: 0...100)
+            egressID = try reader.string(.egressID)
+            guard egressID.range(of: #"^[A-Za-z0-9._:-]{1,64}$"#, options: .regularExpression) != nil else {
+                throw .invalid(key: ConfigurationKey.egressID.name, reason: "must be 1 to 64 letters, digits or . _ : -")
+            }
             var quotas: [String: Int] = [:]
             for (name, key) in [("googlebooks", ConfigurationKey.googleBooksDaily), ("upcitemdb", .upcItemDBDaily)] {
                 let limit = try reader.integer(key, in: 0...100_000_000)
@@ -69,6 +80,11 @@ extension Configuration {
             guard retryCap >= retryBase else {
                 throw .invalid(key: ConfigurationKey.retryCap.name, reason: "must be at least \(ConfigurationKey.retryBase.name)")
             }
+        }
+
+        /// The safety margin for a budget whose interval is `interval`.
+        public func margin(for interval: Duration) -> Duration {
+            interval * marginPercent / 100
         }
 
         /// "6/min", "100/5min", "1/s", "200/h".

@@ -8,6 +8,7 @@ public struct Configuration: Sendable {
         public var maxBodyBytes: Int
         public var readTimeout: Duration
         public var headerTimeout: Duration
+        public var bodyTimeout: Duration
         public var maxRequestLineBytes: Int
         public var maxHeaderBytes: Int
         public var maxHeaderCount: Int
@@ -60,6 +61,7 @@ public struct Configuration: Sendable {
             maxBodyBytes: try reader.integer(.maxBodyBytes, in: 1...(1 << 30)),
             readTimeout: .seconds(try reader.integer(.readTimeout, in: 1...3600)),
             headerTimeout: .seconds(try reader.integer(.headerTimeout, in: 1...3600)),
+            bodyTimeout: .seconds(try reader.integer(.bodyTimeout, in: 1...3600)),
             maxRequestLineBytes: try reader.integer(.maxRequestLineBytes, in: 256...(1 << 20)),
             maxHeaderBytes: try reader.integer(.maxHeaderBytes, in: 1024...(1 << 20)),
             maxHeaderCount: try reader.integer(.maxHeaderCount, in: 8...10_000),

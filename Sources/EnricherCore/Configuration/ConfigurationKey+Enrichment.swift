@@ -14,14 +14,16 @@ extension ConfigurationKey {
         "Most redirects an outbound request follows; each hop is checked against the address rules again.")
     public static let maxAPIResponseBytes = ConfigurationKey("ENRICHER_HTTP_MAX_RESPONSE_BYTES", "2097152",
         "Largest provider API response read; a longer one is cut off and counts as a failure.")
-    public static let httpThreads = ConfigurationKey("ENRICHER_HTTP_THREADS", "16",
-        "Threads running outbound transfers (libcurl), so they never block request handling.")
+    public static let httpMaxHostConnections = ConfigurationKey("ENRICHER_HTTP_MAX_HOST_CONNECTIONS", "4",
+        "Most outbound connections open at once to one host; they are kept and reused, and requests beyond them wait for a free one.")
+    public static let httpMaxConnections = ConfigurationKey("ENRICHER_HTTP_MAX_CONNECTIONS", "16",
+        "Most outbound connections open at once in all, idle ones kept for reuse included (at least ENRICHER_HTTP_MAX_HOST_CONNECTIONS).")
     public static let httpQueueLimit = ConfigurationKey("ENRICHER_HTTP_QUEUE_LIMIT", "10000",
-        "Outbound requests that may wait for a transfer thread; past it a request fails as unavailable (transient).")
+        "Outbound requests accepted at once, under way or waiting for a connection; past it a request fails as unavailable (transient).")
 
     public static let outbound: [ConfigurationKey] = [
-        contact, outboundAllow, connectTimeout, providerTimeout, imageTimeout, maxRedirects, maxAPIResponseBytes, httpThreads,
-        httpQueueLimit,
+        contact, outboundAllow, connectTimeout, providerTimeout, imageTimeout, maxRedirects, maxAPIResponseBytes,
+        httpMaxHostConnections, httpMaxConnections, httpQueueLimit,
     ]
 
     public static let imageMaxBytes = ConfigurationKey("ENRICHER_IMAGE_MAX_BYTES", "10485760",
@@ -70,13 +72,15 @@ extension ConfigurationKey {
         "How long a worker's claim on queued work lasts without renewal; work of a crashed process is taken again after it.")
     public static let pollMilliseconds = ConfigurationKey("ENRICHER_JOB_POLL_MS", "1000",
         "How often idle workers look for due work (new jobs wake them at once).")
+    public static let jobMaxAttempts = ConfigurationKey("ENRICHER_JOB_MAX_ATTEMPTS", "5",
+        "How often an entity's processing may fail or crash the worker (its lease then runs out) before the entity is finished as failed with the reason, so its job completes (1 to 100).")
     public static let throttleDeferrals = ConfigurationKey("ENRICHER_THROTTLE_MAX_DEFERRALS", "3",
         "How often a job retries an entity every provider throttled, each after the wait the provider asked for, before reporting it deferred (left unmarked for a later run).")
     public static let throttleDefaultRetry = ConfigurationKey("ENRICHER_THROTTLE_DEFAULT_RETRY_SECONDS", "60",
         "Wait before retrying a throttled entity when the provider gave no Retry-After.")
 
     public static let enrichment: [ConfigurationKey] = [
-        jobMaxEntities, workers, queueSize, leaseSeconds, pollMilliseconds, throttleDeferrals, throttleDefaultRetry,
+        jobMaxEntities, workers, queueSize, leaseSeconds, pollMilliseconds, jobMaxAttempts, throttleDeferrals, throttleDefaultRetry,
     ]
 
     public static let providersDisabled = ConfigurationKey("ENRICHER_PROVIDERS_DISABLED", nil,

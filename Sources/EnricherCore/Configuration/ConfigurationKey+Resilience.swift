@@ -29,6 +29,13 @@ extension ConfigurationKey {
     public static let musicBrainzRate = rate("MusicBrainz (and the Cover Art Archive)", "MUSICBRAINZ", "1/s", "1 req/s per IP")
     public static let musicBrainzBurst = burst("MusicBrainz", "MUSICBRAINZ", "1")
 
+    public static let openLibraryCoversRate = ConfigurationKey("ENRICHER_OPENLIBRARY_COVERS_RATE", "100/5min",
+        "Most Open Library cover downloads by ISBN per period (covers by cover ID are not limited); documented: 100 per 5 minutes per IP, then 403.")
+    public static let rateMarginPercent = ConfigurationKey("ENRICHER_RATE_MARGIN_PERCENT", "3",
+        "Safety margin on every provider limit, in percent: calls are spaced this much wider than the limit, and a call that would leave later than the margin allows takes a new slot, so arrivals at the provider never exceed its limit.")
+    public static let egressID = ConfigurationKey("ENRICHER_EGRESS_ID", "shared",
+        "Instances with the same value share every provider's rate budget in MongoDB (they reach providers from one IP); give instances behind different IPs different values.")
+
     public static let breakerWindow = ConfigurationKey("ENRICHER_BREAKER_WINDOW", "20",
         "Calls per provider the circuit breaker judges the failure rate over.")
     public static let breakerMinimumCalls = ConfigurationKey("ENRICHER_BREAKER_MINIMUM_CALLS", "10",
@@ -55,6 +62,7 @@ extension ConfigurationKey {
     public static let resilience: [ConfigurationKey] = [
         openLibraryRate, openLibraryBurst, googleBooksRate, googleBooksBurst, googleBooksDaily, upcItemDBRate, upcItemDBBurst, upcItemDBDaily,
         tmdbRate, tmdbBurst, giantBombRate, giantBombBurst, igdbRate, igdbBurst, musicBrainzRate, musicBrainzBurst,
+        openLibraryCoversRate, rateMarginPercent, egressID,
         breakerWindow, breakerMinimumCalls, breakerFailureRate, breakerWait, breakerMaxWait, breakerProbes,
         breakerSlowCall, breakerSlowCallRate, providerInFlight, retryAttempts, retryBase, retryCap,
     ]

@@ -31,6 +31,8 @@ extension ConfigurationKey {
         "Longest time a request handler may run.")
     public static let headerTimeout = ConfigurationKey("ENRICHER_HTTP_HEADER_TIMEOUT_SECONDS", "10",
         "A request's whole header section must arrive within this time of its first byte, else 408 and close (slow senders).")
+    public static let bodyTimeout = ConfigurationKey("ENRICHER_HTTP_BODY_TIMEOUT_SECONDS", "30",
+        "A request's whole body must arrive within this time of its header section, else 408 and close (slow senders).")
     public static let maxRequestLineBytes = ConfigurationKey("ENRICHER_HTTP_MAX_REQUEST_LINE_BYTES", "8192",
         "Longest request line (method, target, version); longer gets 414.")
     public static let maxHeaderBytes = ConfigurationKey("ENRICHER_HTTP_MAX_HEADER_BYTES", "16384",
@@ -65,7 +67,7 @@ extension ConfigurationKey {
 
     /// Every key, in the order the README lists them.
     public static let all: [ConfigurationKey] = [
-        configFile, host, port, apiKeys, maxBodyBytes, readTimeout, headerTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount,
+        configFile, host, port, apiKeys, maxBodyBytes, readTimeout, headerTimeout, bodyTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount,
         accessLog, requestTimeout, maxConnections, shutdownGrace,
         mongoURI, database, dbThreads, dbQueueLimit, dbStartupTimeout, dbServerSelectionTimeout,
         batchMaxEntities, listDefaultLimit, listMaxLimit, logLevel,

@@ -28,22 +28,43 @@ public struct CandidateRefusal: Error, Sendable, Equatable {
     public var reason: String
 }
 
-/// Downloads a candidate image through the guarded HTTP client and runs every check on its bytes.
+extension CandidateDownloader {
+    /// How long a budgeted image host is left alone after "slow down" without a Retry-After.
+    static let defaultPause: Duration = .seconds(60)
+}
+
+/// Downloads a candidate image through the guarded HTTP client and runs every check on its bytes. A
+/// download from a provider host with a budget waits for a slot of it first.
 public struct CandidateDownloader: Sendable {
     let fetcher: any HTTPFetching
     let inspector: ImageInspector
     let maxBytes: Int
     let timeout: Duration
+    let budgets: ImageBudgets
 
-    public init(fetcher: any HTTPFetching, inspector: ImageInspector, maxBytes: Int, timeout: Duration) {
+    public init(fetcher: any HTTPFetching, inspector: ImageInspector, maxBytes: Int, timeout: Duration, budgets: ImageBudgets = .none) {
         self.fetcher = fetcher
         self.inspector = inspector
         self.maxBytes = maxBytes
         self.timeout = timeout
+        self.budgets = budgets
     }
 
     /// `throttleStatuses`: how the image's host says "slow down" (the provider's image host).
     public func fetch(_ url: String, provider: ProviderID?, throttleStatuses: Set<Int>) async -> Result<AcceptedImage, CandidateRefusal> {
+        let rule = budgets.rule(for: url)
+        if let rule {
+            do {
+                try await rule.budget.take(longestPause: timeout)
+            } catch is CancellationError {
+                return .failure(.init(kind: .transient, reason: "cancelled"))
+            } catch let paused as ProviderBudget.Paused {
+                return .failure(.init(kind: .throttled(retryAfter: paused.remaining), reason: "throttled: \(paused)"))
+            } catch {
+                return .failure(.init(kind: .transient, reason: "\(error)"))
+            }
+        }
+        let throttleStatuses = throttleStatuses.union(rule?.throttleStatuses ?? [])
         let response: OutboundResponse
         do {
             response = try await fetcher.send(OutboundRequest(url: url, headers: [("Accept", "image/*")], maxResponseBytes: maxBytes, timeout: timeout))
@@ -59,7 +80,9 @@ public struct CandidateDownloader: Sendable {
             }
         }
         if throttleStatuses.contains(response.status) {
-            return .failure(.init(kind: .throttled(retryAfter: response.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }), reason: "throttled (HTTP \(response.status))"))
+            let retryAfter = response.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
+            if let rule { await rule.budget.pause(for: retryAfter ?? Self.defaultPause) }
+            return .failure(.init(kind: .throttled(retryAfter: retryAfter), reason: "throttled (HTTP \(response.status))"))
         }
         guard (200..<300).contains(response.status) else {
             let kind: CandidateRefusal.Kind = response.status >= 500 || response.status == 429 ? .transient : .unusable

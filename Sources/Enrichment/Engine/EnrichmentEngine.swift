@@ -163,7 +163,7 @@ struct LookupReport {
         case .notFound: break
         case .throttled(let wait): noteThrottle(wait)
         case .circuitOpen(let wait): noteThrottle(wait)
-        case .transient, .configuration: failed = true
+        case .transient, .configuration, .titleSourceUnavailable: failed = true
         }
         answers.append("\(source): \(failure)")
     }

@@ -108,6 +108,12 @@ public struct ClaimedTask: Sendable, Equatable {
     public var deferrals: Int
     /// When its job was created: an entity looked up after this was already done for this job.
     public var jobCreatedAt: Date
+    /// Earlier attempts that were started and never ended (the worker crashed, its processing failed,
+    /// or it lost the lease): at `ENRICHER_JOB_MAX_ATTEMPTS` the task is finished as failed.
+    public var failures: Int = 0
+    /// What is known of the last of them: the error a worker caught, or when the attempt that never
+    /// ended had started.
+    public var lastFailure: String? = nil
 }
 
 /// `prefix` and 20 random base-32 characters (100 bits): ids of jobs and scans.

@@ -7,7 +7,8 @@ import Logging
 /// workers beyond that, and the leases of waiting tasks are renewed); `workers` loops take from it,
 /// fairly across media types, enrich the entity and record the outcome. The lease is renewed while the
 /// work runs. At shutdown, in-flight calls are cancelled and every task in hand or waiting is given back
-/// to the queue rather than recorded half done.
+/// to the queue rather than recorded half done. A task whose processing failed or crashed the worker
+/// `maxAttempts` times is not tried again: it is finished as failed, with what is known of why.
 public final class EnrichmentWorker: Sendable {
     public struct Configuration: Sendable {
         public var workers: Int
@@ -16,14 +17,18 @@ public final class EnrichmentWorker: Sendable {
         public var poll: Duration
         public var maxDeferrals: Int
         public var defaultRetry: Duration
+        /// Failed or crashed attempts after which a task is finished as failed.
+        public var maxAttempts: Int
 
-        public init(workers: Int, queueSize: Int, lease: Duration, poll: Duration, maxDeferrals: Int, defaultRetry: Duration) {
+        public init(workers: Int, queueSize: Int, lease: Duration, poll: Duration, maxDeferrals: Int, defaultRetry: Duration,
+                    maxAttempts: Int) {
             self.workers = workers
             self.queueSize = queueSize
             self.lease = lease
             self.poll = poll
             self.maxDeferrals = maxDeferrals
             self.defaultRetry = defaultRetry
+            self.maxAttempts = maxAttempts
         }
     }
 
@@ -115,6 +120,10 @@ public final class EnrichmentWorker: Sendable {
                 logger.debug("no longer queued for this claim (its scan stopped, or its lease ran out); not started")
                 return
             }
+            if task.failures >= configuration.maxAttempts {
+                try await finishExhausted(task, logger: logger)
+                return
+            }
             let taskLogger = logger
             let outcome = try await withLeaseRenewed(task) {
                 try await self.outcome(of: task, logger: taskLogger)
@@ -125,26 +134,60 @@ public final class EnrichmentWorker: Sendable {
                                         detail: "throttled, retrying in \(wait.components.seconds) s: \(reason)")
                 return
             }
-            var event: WebhookEvent?
-            if let events = store.events, outcome.taskOutcome.isFinal {
-                event = try events.entityCompleted(task, outcome: outcome.taskOutcome, entity: try await entities.get(task.key))
-            }
-            guard try await store.finish(task, outcome: outcome.taskOutcome, detail: outcome.detail, event: event) else {
-                logger.warning("lease lost before the outcome was recorded; another worker has the task")
-                return
-            }
-            if event != nil { events?.wake() }
-            if try await store.completeIfFinished(task.jobID) {
-                events?.wake()
-                logger.info("job completed")
-            }
+            let entity = outcome.taskOutcome.isFinal && store.events != nil ? try await entities.get(task.key) : nil
+            try await record(task, outcome: outcome.taskOutcome, detail: outcome.detail, entity: entity, logger: logger)
         } catch is CancellationError {
             // Shutting down: give the work back so the next process takes it at once.
             _ = try? await store.requeue(task, dueAt: Date(), deferred: false)
         } catch {
-            // A database failure: leave the lease to expire and the task to be taken again.
+            // A database failure, most likely: leave the lease to expire and the task to be taken again (the
+            // next claim counts the attempt against ENRICHER_JOB_MAX_ATTEMPTS), saying why if it can.
             logger.error("enrichment failed; the task will be retried when its lease expires", metadata: ["error": "\(error)"])
+            try? await store.noteFailure(task, reason: "\(error)")
         }
+    }
+
+    /// Records a finished task (with its `enrichment.entity.completed` event when the outcome is final)
+    /// and completes its job when it was the last.
+    private func record(_ task: ClaimedTask, outcome: TaskOutcome, detail: String, entity: Entity?, logger: Logger) async throws {
+        var event: WebhookEvent?
+        if let events = store.events, outcome.isFinal {
+            event = try events.entityCompleted(task, outcome: outcome, entity: entity)
+        }
+        guard try await store.finish(task, outcome: outcome, detail: detail, event: event) else {
+            logger.warning("lease lost before the outcome was recorded; another worker has the task")
+            return
+        }
+        if event != nil { events?.wake() }
+        if try await store.completeIfFinished(task.jobID) {
+            events?.wake()
+            logger.info("job completed")
+        }
+    }
+
+    /// Ends a task whose processing failed or crashed the worker `maxAttempts` times without trying again:
+    /// failed, recorded on the entity like any failure (not permanent, so a forced run tries again), so its
+    /// job completes and its events are sent. An entity that cannot be read is left as it is.
+    private func finishExhausted(_ task: ClaimedTask, logger: Logger) async throws {
+        let reason = "processing failed or crashed \(task.failures) times; last: \(task.lastFailure ?? "unknown")"
+        logger.error("giving up on the entity", metadata: ["reason": "\(reason)"])
+        let entity: Entity?
+        do {
+            entity = try await entities.get(task.key)
+        } catch {
+            logger.error("the entity cannot be read; finishing its task without recording the failure on it", metadata: ["error": "\(error)"])
+            try await record(task, outcome: .failed, detail: reason, entity: nil, logger: logger)
+            return
+        }
+        guard let entity else {
+            try await record(task, outcome: .skipped, detail: "the entity was deleted", entity: nil, logger: logger)
+            return
+        }
+        let lookup = ImageLookup(lookupAttemptedAt: Date(), failureReason: reason, permanentFailure: false)
+        try await entities.recordLookup(task.key, coverImage: entity.coverImage, imageLookup: lookup)
+        var recorded = entity
+        recorded.imageLookup = lookup
+        try await record(task, outcome: .failed, detail: reason, entity: recorded, logger: logger)
     }
 
     /// What the task comes to. A task claimed before by a worker that died after recording the entity's

@@ -7,10 +7,11 @@ import MongoDB
 ///
 /// Each entity of a job is a task document. Workers claim due tasks with a lease: a claim writes a fresh
 /// owner token and pushes `dueAt` to the lease's end, so a task whose worker died becomes due again when
-/// the lease runs out. Claims are made in batches (ids on the `state_dueAt` index, then one conditional
-/// `updateMany`, then a read of what this token won) rather than with one `findAndModify` per task: it is
-/// just as atomic per document on MongoDB and avoids the collection scan `findAndModify` costs on
-/// SecantusDB (see the README's storage notes).
+/// the lease runs out. A claim that finds the task started (`startedAt`: neither finished nor given back)
+/// counts that attempt as failed (`failures`), in the same update. Claims are made in batches (ids on the
+/// `state_dueAt` index, then conditional `updateMany`s, then a read of what this token won) rather than
+/// with one `findAndModify` per task: it is just as atomic per document on MongoDB and avoids the
+/// collection scan `findAndModify` costs on SecantusDB (see the README's storage notes).
 public struct JobStore: Sendable {
     public static let jobsCollection = "enrichment_jobs"
     public static let tasksCollection = "enrichment_tasks"
@@ -156,41 +157,66 @@ public struct JobStore: Sendable {
     public func claim(limit: Int, owner: String, lease: Duration, now: Date = Date()) async throws -> [ClaimedTask] {
         let due: BSONDocument = ["state": .string(JobItem.State.queued.rawValue), "dueAt": ["$lte": .date(now)]]
         var won: [BSONDocument] = []
+        // When each abandoned task had started, as read before the claim clears it.
+        var startedAt: [String: Date] = [:]
         // Claimers running at once see the same oldest tasks and all but one lose them. A loser tries
         // the next due tasks at once instead of idling until its next poll (each lost round means
         // another claimer won, so this ends).
         for _ in 0..<Self.claimRounds where won.isEmpty {
-            let candidates = try await tasks.find(due, options: .init(sort: ["priority": 1, "dueAt": 1], limit: limit, projection: ["_id": 1]))
+            let candidates = try await tasks.find(due, options: .init(sort: ["priority": 1, "dueAt": 1], limit: limit,
+                                                                      projection: ["_id": 1, "startedAt": 1]))
             let ids = candidates.compactMap { $0["_id"] }
             guard !ids.isEmpty else { return [] }
+            for candidate in candidates {
+                if let id = candidate["_id"]?.stringValue, let started = candidate["startedAt"]?.dateValue { startedAt[id] = started }
+            }
             var filter = due
             filter["_id"] = ["$in": .array(ids)]
-            try await tasks.updateMany(filter, [
-                "$set": ["owner": .string(owner), "dueAt": .date(now.addingTimeInterval(lease.seconds))],
-                "$unset": ["startedAt": ""],
-                "$inc": ["attempts": 1],
+            let claim: BSONDocument = ["owner": .string(owner), "dueAt": .date(now.addingTimeInterval(lease.seconds))]
+            // Started and neither finished nor given back: the attempt failed or crashed its worker. Each
+            // document matches one of the two updates (the first makes it no longer due).
+            var abandoned = filter
+            abandoned["startedAt"] = ["$exists": true]
+            try await tasks.updateMany(abandoned, [
+                "$set": .document(claim), "$unset": ["startedAt": ""], "$inc": ["attempts": 1, "failures": 1],
             ])
+            var fresh = filter
+            fresh["startedAt"] = ["$exists": false]
+            try await tasks.updateMany(fresh, ["$set": .document(claim), "$inc": ["attempts": 1]])
             won = try await tasks.find(["owner": .string(owner), "state": .string(JobItem.State.queued.rawValue)])
         }
         return won.compactMap { document in
             guard let id = document["_id"]?.stringValue, let jobID = document["jobId"]?.stringValue,
                   let key = Self.key(document) else { return nil }
+            let failures = Int(document["failures"]?.int64Value ?? 0)
             return ClaimedTask(
                 id: id, owner: owner, jobID: jobID, key: key,
                 force: document["force"]?.boolValue ?? false,
                 priority: document["priority"]?.int64Value.flatMap { JobPriority(rawValue: Int($0)) } ?? .onDemand,
                 attempts: Int(document["attempts"]?.int64Value ?? 1),
                 deferrals: Int(document["deferrals"]?.int64Value ?? 0),
-                jobCreatedAt: document["jobCreatedAt"]?.dateValue ?? Date(timeIntervalSince1970: 0)
+                jobCreatedAt: document["jobCreatedAt"]?.dateValue ?? Date(timeIntervalSince1970: 0),
+                failures: failures,
+                lastFailure: failures == 0 ? nil : document["lastFailure"]?.stringValue ?? startedAt[id].map {
+                    "the worker stopped during the attempt started at \($0.formatted(.iso8601)) (it crashed, or its lease ran out)"
+                }
             )
         }
     }
 
     /// Marks a claimed task started. False when it is no longer this claim's to start: its scan deferred
     /// it while it waited in a worker's queue, or its lease ran out and another worker took it.
+    /// An earlier attempt's failure is forgotten here: what a failure of this one leaves is its own.
     public func start(_ task: ClaimedTask, now: Date = Date()) async throws -> Bool {
         try await tasks.updateOne(["_id": .string(task.id), "owner": .string(task.owner), "state": .string(JobItem.State.queued.rawValue)],
-                                  ["$set": ["startedAt": .date(now)]]).matchedCount == 1
+                                  ["$set": ["startedAt": .date(now)], "$unset": ["lastFailure": ""]]).matchedCount == 1
+    }
+
+    /// Notes why a started attempt failed, for the reason given if the task ends up failed. The task stays
+    /// started, and its lease runs out: the next claim counts the failure.
+    public func noteFailure(_ task: ClaimedTask, reason: String) async throws {
+        try await tasks.updateOne(["_id": .string(task.id), "owner": .string(task.owner)],
+                                  ["$set": ["lastFailure": .string(String(reason.prefix(1000)))]])
     }
 
     /// Extends a lease still held. False when it was lost (expired and taken by another worker).

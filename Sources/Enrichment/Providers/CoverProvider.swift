@@ -94,6 +94,10 @@ public enum ProviderFailure: Error, Sendable, Equatable, CustomStringConvertible
     case configuration(String)
     /// The provider's circuit breaker is open after repeated failures: it is skipped until a probe is due.
     case circuitOpen(retryAfter: Duration)
+    /// The source of the title this provider searches by (UPCitemdb, for TMDb, GiantBomb and IGDB) failed,
+    /// so this provider was not asked. The failure is that source's, counted against its own breaker,
+    /// never against this provider's.
+    case titleSourceUnavailable(String)
 
     public var description: String {
         switch self {
@@ -103,6 +107,7 @@ public enum ProviderFailure: Error, Sendable, Equatable, CustomStringConvertible
         case .transient(let detail): detail
         case .configuration(let detail): "configuration: \(detail)"
         case .circuitOpen(let wait): "skipped: failing repeatedly, next try in \(max(1, wait.components.seconds)) s"
+        case .titleSourceUnavailable(let detail): detail
         }
     }
 }

@@ -34,7 +34,7 @@ public struct GiantBombProvider: CoverProvider {
             throw .configuration("GiantBomb refused the User-Agent or key (HTTP 403)")
         }
         let envelope = try ProviderHTTP.decode(Envelope.self, from: try http.classify(response).get())
-        switch envelope.status_code {
+        switch envelope.status_code.value {
         case 1: break
         case 100: throw .configuration("GiantBomb rejected the API key (status_code 100)")
         case 101: throw .notFound
@@ -61,8 +61,8 @@ public struct GiantBombProvider: CoverProvider {
     /// 107 = rate limit; `error` is its text ("OK").
     struct Envelope: Decodable {
         var error: String?
-        var status_code: Int
-        var number_of_total_results: Int?
+        var status_code: ProviderNumber
+        var number_of_total_results: ProviderNumber?
         var results: [Game]?
         struct Game: Decodable {
             var name: String?

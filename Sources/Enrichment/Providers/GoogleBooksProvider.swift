@@ -4,6 +4,12 @@ import Logging
 import Outbound
 
 /// Google Books volumes search by ISBN (or title and author). Needs an API key.
+///
+/// The search answer lists only `smallThumbnail` and `thumbnail` (about 128 px wide); the larger
+/// `imageLinks` (`small`, `medium`, `large`, `extraLarge`) come only with the volume itself
+/// (`GET /books/v1/volumes/{id}`). So a search answer with nothing larger than a thumbnail costs a
+/// second request, through the same fetcher (the provider's rate budget and quota), and the largest
+/// size is offered first, the search's thumbnail last.
 public struct GoogleBooksProvider: CoverProvider {
     public let id = ProviderID.googleBooks
 
@@ -30,15 +36,42 @@ public struct GoogleBooksProvider: CoverProvider {
             throw .notFound
         }
         let url = ProviderURL.make(baseURL, "/books/v1/volumes", query: [("q", search), ("key", apiKey.value)])
-        let response = try await http.exchange(OutboundRequest(url: url))
-        if let failure = Self.googleFailure(response) { throw failure }
-        let volumes = try ProviderHTTP.decode(Volumes.self, from: try http.classify(response).get())
-        guard let links = volumes.items?.lazy.compactMap(\.volumeInfo?.imageLinks).first else { throw .notFound }
-        let urls = [links.extraLarge, links.large, links.medium, links.thumbnail].compactMap { $0 }.map(Self.coverURL)
+        let volumes = try decode(Volumes.self, try await http.exchange(OutboundRequest(url: url)))
+        guard let volume = volumes.items?.first(where: { $0.volumeInfo?.imageLinks != nil }),
+              let links = volume.volumeInfo?.imageLinks else { throw .notFound }
+        var larger: [String] = links.larger
+        if larger.isEmpty, let volumeID = volume.id, !volumeID.isEmpty {
+            do {
+                larger = try await volumeLinks(volumeID)?.larger ?? []
+            } catch {
+                // The thumbnail the search gave is still an answer; with none, the failure is the answer.
+                guard links.thumbnail != nil else { throw error }
+                logger.debug("Google Books volume lookup failed; offering the thumbnail", metadata: [
+                    "volume": "\(volumeID)", "reason": "\(error)",
+                ])
+            }
+        }
+        let urls = (larger + [links.thumbnail].compactMap { $0 }).map(Self.coverURL)
         var seen = Set<String>()
         let candidates = urls.filter { seen.insert($0).inserted }.map { ImageCandidate(url: $0, provider: id) }
         guard !candidates.isEmpty else { throw .notFound }
         return candidates
+    }
+
+    /// The volume's own `imageLinks` (`GET /books/v1/volumes/{id}`, with the key); nil when Google no
+    /// longer knows the volume (404) or it lists no images.
+    private func volumeLinks(_ volumeID: String) async throws(ProviderFailure) -> Volumes.ImageLinks? {
+        let url = ProviderURL.make(baseURL, "/books/v1/volumes/" + ProviderURL.segment(volumeID), query: [("key", apiKey.value)])
+        let response = try await http.exchange(OutboundRequest(url: url))
+        // "The volume ID could not be found.": the search just named it, so the base URL is right.
+        if response.status == 404 { return nil }
+        return try decode(Volumes.Volume.self, response).volumeInfo?.imageLinks
+    }
+
+    /// A Google API answer: Google's own errors first (quota, key), then the general rules.
+    private func decode<T: Decodable>(_ type: T.Type, _ response: OutboundResponse) throws(ProviderFailure) -> T {
+        if let failure = Self.googleFailure(response) { throw failure }
+        return try ProviderHTTP.decode(type, from: try http.classify(response).get())
     }
 
     /// Google answers quota exhaustion with 403 (or 429) and a reason, and a bad key with 400 or 403.
@@ -76,11 +109,13 @@ public struct GoogleBooksProvider: CoverProvider {
         return components.string ?? link
     }
 
-    /// `GET /books/v1/volumes`: no match is `totalItems: 0` and no `items` key.
+    /// `GET /books/v1/volumes`: no match is `totalItems: 0` and no `items` key. `GET /books/v1/volumes/{id}`
+    /// answers one `Volume`.
     struct Volumes: Decodable {
         var totalItems: Int?
         var items: [Volume]?
         struct Volume: Decodable {
+            var id: String?
             var volumeInfo: VolumeInfo?
         }
         struct VolumeInfo: Decodable {
@@ -93,6 +128,9 @@ public struct GoogleBooksProvider: CoverProvider {
             var medium: String?
             var large: String?
             var extraLarge: String?
+
+            /// The sizes above the thumbnail, largest first (widths about 1280, 800, 575 and 300 px).
+            var larger: [String] { [extraLarge, large, medium, small].compactMap { $0 } }
         }
     }
 

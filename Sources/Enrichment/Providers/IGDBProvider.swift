@@ -69,12 +69,13 @@ public struct IGDBProvider: CoverProvider {
 
     /// `POST /v4/games` answers an array of the requested fields.
     struct Game: Decodable {
-        var id: Int?
+        var id: ProviderNumber?
         var name: String?
         var cover: Cover?
-        var first_release_date: Int?
+        /// Unix seconds.
+        var first_release_date: ProviderNumber?
         struct Cover: Decodable {
-            var id: Int?
+            var id: ProviderNumber?
             var url: String?
         }
     }

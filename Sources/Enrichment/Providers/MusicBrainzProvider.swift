@@ -65,7 +65,7 @@ public struct MusicBrainzProvider: CoverProvider {
         let url = ProviderURL.make(baseURL, "/ws/2/release/", query: [("query", lucene), ("fmt", "json")])
         let result = try await search.get(SearchResult.self, url)
         return result.releases.enumerated().sorted { lhs, rhs in
-            (lhs.element.score ?? 0, -lhs.offset) > (rhs.element.score ?? 0, -rhs.offset)
+            (lhs.element.relevance, -lhs.offset) > (rhs.element.relevance, -rhs.offset)
         }.map(\.element)
     }
 
@@ -124,9 +124,13 @@ public struct MusicBrainzProvider: CoverProvider {
 
     struct Release: Decodable {
         var id: String
-        var score: Int?
+        /// 0 to 100.
+        var score: ProviderNumber?
         var title: String?
         var barcode: String?
+
+        /// The score, 0 when it is missing or outside 0...100.
+        var relevance: Int { score?.within(0...100) ?? 0 }
     }
 
     /// `GET /ws/2/release/{mbid}?fmt=json`: `cover-art-archive.front` says whether there is front art.
@@ -141,7 +145,7 @@ public struct MusicBrainzProvider: CoverProvider {
             var artwork: Bool?
             var front: Bool?
             var back: Bool?
-            var count: Int?
+            var count: ProviderNumber?
         }
     }
 

@@ -52,7 +52,7 @@ public struct OpenLibraryProvider: CoverProvider {
         items += [("limit", "5"), ("fields", "key,title,cover_i")]
         let result = try await http.get(SearchResponse.self, ProviderURL.make(baseURL, "/search.json", query: items))
         var seen = Set<Int>()
-        return result.docs.compactMap(\.cover_i).filter { $0 > 0 && seen.insert($0).inserted }
+        return result.docs.compactMap { $0.cover_i?.within(Self.coverIDs) }.filter { seen.insert($0).inserted }
             .map { ProviderURL.make(coversURL, "/b/id/\($0)-L.jpg") }
     }
 
@@ -66,13 +66,16 @@ public struct OpenLibraryProvider: CoverProvider {
         }
     }
 
+    /// Cover IDs Open Library could have (about 15 million in 2025): anything else is no cover.
+    static let coverIDs = 1...Int(UInt32.max)
+
     /// `GET /search.json`.
     struct SearchResponse: Decodable {
         var docs: [Doc]
         struct Doc: Decodable {
             var key: String?
             var title: String?
-            var cover_i: Int?
+            var cover_i: ProviderNumber?
         }
     }
 }

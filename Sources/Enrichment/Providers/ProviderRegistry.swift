@@ -67,8 +67,13 @@ public struct ProviderRegistry: Sendable {
         self.enabled = enabled
         self.status = status
         if enabled[.upcItemDB] != nil {
+            // Whoever needs the product (TMDb for a title, UPCitemdb for its images), the request is
+            // UPCitemdb's: its breaker admits it and its answer is recorded there.
+            let guardian = guards[.upcItemDB]
             let lookup: LookupContext.ProductLookup = { barcode async throws(ProviderFailure) -> Product in
-                try await upcItemDB.product(barcode: barcode)
+                try await Self.throughBreaker(guardian) { () async throws(ProviderFailure) -> Product in
+                    try await upcItemDB.product(barcode: barcode)
+                }
             }
             productLookup = lookup
         } else {
@@ -84,7 +89,18 @@ public struct ProviderRegistry: Sendable {
     /// Asks one provider, through its circuit breaker: skipped while the breaker is open; the answer
     /// (transient failures against it, not-found for it, throttles neither) is recorded.
     public func lookUp(_ id: ProviderID, _ provider: any CoverProvider, query: LookupQuery, context: LookupContext) async throws(ProviderFailure) -> [ImageCandidate] {
-        guard let guardian = guards[id] else { return try await provider.candidates(for: query, context: context) }
+        // UPCitemdb's one request is the product lookup, which passes its breaker on its own (whoever asks
+        // first): guarding the lookup too would count each answer twice and take a second half-open probe.
+        let guardian = id == .upcItemDB ? nil : guards[id]
+        return try await Self.throughBreaker(guardian) { () async throws(ProviderFailure) -> [ImageCandidate] in
+            try await provider.candidates(for: query, context: context)
+        }
+    }
+
+    /// Runs `body` through `guardian`'s circuit breaker (directly without one): refused while it is open,
+    /// its answer recorded.
+    static func throughBreaker<T>(_ guardian: ProviderGuard?, _ body: () async throws(ProviderFailure) -> T) async throws(ProviderFailure) -> T {
+        guard let guardian else { return try await body() }
         let ticket: CircuitBreaker.Ticket
         switch await guardian.admit() {
         case .rejected(let wait): throw .circuitOpen(retryAfter: wait)
@@ -92,9 +108,9 @@ public struct ProviderRegistry: Sendable {
         }
         let started = ContinuousClock.now
         do {
-            let candidates = try await provider.candidates(for: query, context: context)
+            let answer = try await body()
             await guardian.record(nil, ticket: ticket, duration: started.duration(to: .now))
-            return candidates
+            return answer
         } catch {
             await guardian.record(error, ticket: ticket, duration: started.duration(to: .now))
             throw error

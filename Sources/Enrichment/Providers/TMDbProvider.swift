@@ -42,7 +42,7 @@ public struct TMDbProvider: CoverProvider {
     struct SearchResults: Decodable {
         var results: [Movie]
         struct Movie: Decodable {
-            var id: Int?
+            var id: ProviderNumber?
             var title: String?
             var poster_path: String?
             var release_date: String?

@@ -73,7 +73,7 @@ actor TwitchTokenSource {
                 return .failure(.configuration("Twitch rejected the IGDB client credentials (HTTP \(response.status))\(message)"))
             }
             let answer = try ProviderHTTP.decode(TokenResponse.self, from: try http.classify(response).get())
-            return .success(TwitchToken(accessToken: answer.access_token, expiresIn: answer.expires_in, obtainedAt: clock.now))
+            return .success(TwitchToken(accessToken: answer.access_token, expiresIn: answer.lifetime, obtainedAt: clock.now))
         } catch {
             return .failure(error)
         }
@@ -82,8 +82,14 @@ actor TwitchTokenSource {
     /// `POST /oauth2/token?...&grant_type=client_credentials`.
     struct TokenResponse: Decodable {
         var access_token: String
-        var expires_in: Int
+        var expires_in: ProviderNumber?
         var token_type: String?
+
+        /// Seconds the token lasts, as Twitch says (about 60 days), within `0...maxLifetime`; an hour when
+        /// it says nothing readable (a rejected token is renewed anyway).
+        var lifetime: Int { expires_in?.clamped(to: 0...Self.maxLifetime) ?? 3600 }
+
+        static let maxLifetime = 90 * 86_400
     }
 
     struct TokenError: Decodable {

@@ -38,9 +38,15 @@ public struct UPCItemDBProvider: CoverProvider {
     public func product(barcode: String) async throws(ProviderFailure) -> Product {
         let path = userKey == nil ? "/prod/trial/lookup" : "/prod/v1/lookup"
         let response = try await http.exchange(OutboundRequest(url: ProviderURL.make(baseURL, path, query: [("upc", barcode)])))
+        return try product(from: response)
+    }
+
+    /// What an answer of the lookup says: the product, or the classified failure. Pure: every header
+    /// and field in it is the provider's word, read without trusting it.
+    func product(from response: OutboundResponse, now: Date = Date()) throws(ProviderFailure) -> Product {
         switch response.status {
         case 429:
-            throw .throttled(retryAfter: ProviderHTTP.retryAfter(response) ?? Self.rateLimitReset(response))
+            throw .throttled(retryAfter: ProviderHTTP.retryAfter(response, now: now) ?? Self.rateLimitReset(response, now: now))
         case 400:
             // A code UPCitemdb cannot read (wrong length or check digit) has no product.
             let code = (try? JSONDecoder().decode(Envelope.self, from: Data(response.body)))?.code
@@ -49,18 +55,19 @@ public struct UPCItemDBProvider: CoverProvider {
         default:
             break
         }
-        let envelope = try ProviderHTTP.decode(Envelope.self, from: try http.classify(response).get())
+        let envelope = try ProviderHTTP.decode(Envelope.self, from: try http.classify(response, now: now).get())
         guard let item = envelope.items?.first else { throw .notFound }
         return Product(title: item.title ?? "", imageURLs: item.images ?? [])
     }
 
     /// UPCitemdb announces the end of the rate-limit window as `X-RateLimit-Reset` (Unix seconds)
-    /// rather than `Retry-After`.
+    /// rather than `Retry-After`. Anything but a finite number is no answer (`inf`, `nan`, `1e400`);
+    /// the wait is clamped like a Retry-After (a reset in the past is no wait, one years ahead a day).
     static func rateLimitReset(_ response: OutboundResponse, now: Date = Date()) -> Duration? {
         guard let reset = response.header("X-RateLimit-Reset").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) else {
             return nil
         }
-        return .seconds(max(0, Int64((reset - now.timeIntervalSince1970).rounded(.up))))
+        return RetryAfter.wait(seconds: reset - now.timeIntervalSince1970)
     }
 
     /// `GET /prod/trial/lookup?upc=`: `{"code": "OK", "total": 0, "items": []}` when nothing matched;

@@ -3,12 +3,12 @@ import Logging
 import Outbound
 import Resilience
 
-/// One provider's resilience state: its rate limiter (every API request takes a slot; a throttle
-/// answer pauses it for the Retry-After given) and its circuit breaker (judged per lookup: only
-/// transient failures count; not-found is a success; throttles are not counted).
+/// One provider's resilience state: its rate budget, shared with every instance on the database (every
+/// API request takes a slot; a throttle answer pauses it for everyone), and its circuit breaker, kept
+/// per instance (judged per lookup: only transient failures count; not-found is a success; throttles
+/// are not counted).
 public actor ProviderGuard {
     public struct Settings: Sendable, Equatable {
-        public var rate: RateLimiter.Configuration
         public var breaker: CircuitBreaker.Configuration
         public var retry: RetryPolicy
         /// Pause after a throttle answer that gave no Retry-After.
@@ -16,9 +16,7 @@ public actor ProviderGuard {
         /// Most API requests in flight at once.
         public var maxInFlight: Int
 
-        public init(rate: RateLimiter.Configuration, breaker: CircuitBreaker.Configuration, retry: RetryPolicy,
-                    defaultPause: Duration, maxInFlight: Int) {
-            self.rate = rate
+        public init(breaker: CircuitBreaker.Configuration, retry: RetryPolicy, defaultPause: Duration, maxInFlight: Int) {
             self.breaker = breaker
             self.retry = retry
             self.defaultPause = defaultPause
@@ -32,39 +30,26 @@ public actor ProviderGuard {
     public nonisolated let quota: QuotaLedger?
     /// Requests in flight, at most `settings.maxInFlight`.
     public nonisolated let inFlight: InFlightLimit
-    private var limiter: RateLimiter
+    /// The provider's API budget, shared through the database.
+    public nonisolated let budget: ProviderBudget
     private var breaker: CircuitBreaker
     private let origin = ContinuousClock.now
 
-    public init(id: ProviderID, settings: Settings, quota: QuotaLedger? = nil) {
+    public init(id: ProviderID, settings: Settings, budget: ProviderBudget, quota: QuotaLedger? = nil) {
         self.id = id
         self.settings = settings
+        self.budget = budget
         self.quota = quota
         inFlight = InFlightLimit(limit: settings.maxInFlight)
-        limiter = RateLimiter(configuration: settings.rate)
         breaker = CircuitBreaker(configuration: settings.breaker)
     }
 
     private var now: Instant { Instant(ContinuousClock.now, since: origin) }
 
-    // MARK: Rate limit
-
-    /// Waits for a free slot, or throws `.throttled` when none comes before `deadline`.
-    func takeSlot(before deadline: ContinuousClock.Instant) async throws(ProviderFailure) {
-        while true {
-            switch limiter.acquire(at: now) {
-            case .allowed:
-                return
-            case .wait(let wait):
-                guard ContinuousClock.now + wait < deadline else { throw .throttled(retryAfter: wait) }
-                do { try await Task.sleep(for: wait) } catch { throw .transient("cancelled") }
-            }
-        }
-    }
-
-    /// The provider said "slow down": no request before `retryAfter` (or the default pause) has passed.
-    func pause(for retryAfter: Duration?) {
-        limiter.pause(until: now + (retryAfter ?? settings.defaultPause))
+    /// The provider said "slow down": no request from any instance before `retryAfter` (or the default
+    /// pause) has passed.
+    nonisolated func pause(for retryAfter: Duration?) async {
+        await budget.pause(for: retryAfter ?? settings.defaultPause)
     }
 
     // MARK: Breaker
@@ -87,7 +72,7 @@ public actor ProviderGuard {
         let outcome: CircuitBreaker.Outcome = switch failure {
         case nil, .notFound?: .success
         case .transient?: .failure
-        case .throttled?, .configuration?, .circuitOpen?: .ignore
+        case .throttled?, .configuration?, .circuitOpen?, .titleSourceUnavailable?: .ignore
         }
         breaker.record(outcome, for: ticket, duration: duration, at: now)
     }
@@ -103,38 +88,40 @@ public actor ProviderGuard {
         public var pausedFor: Duration?
     }
 
-    public func status() -> Status {
+    public func status() async -> Status {
+        let budget = await self.budget.status()
         let at = now
         breaker.tick(at: at)
         let status = breaker.status
         return Status(
             breaker: status,
             nextProbeIn: status.nextProbeAt.map { max(.zero, $0 - at) },
-            tokensAvailable: limiter.tokensAvailable(at: at),
-            pausedFor: limiter.pausedUntil.flatMap { $0 > at ? $0 - at : nil }
+            tokensAvailable: budget.tokensAvailable,
+            pausedFor: budget.pausedFor
         )
     }
 }
 
-/// A provider's view of the HTTP client: every request waits for an in-flight place and a rate-limit
-/// slot first (and a unit of the daily quota, when there is one); a throttle
-/// status pauses the provider; transient failures (transport errors, 5xx) are retried with backoff and
-/// full jitter while attempts and the call's time allow.
+/// A provider's view of the HTTP client: every request waits for an in-flight place and a slot of the
+/// provider's shared budget first (and a unit of the daily quota, when there is one); a throttle
+/// status pauses the provider for every instance; transient failures (transport errors, 5xx) are
+/// retried with backoff and full jitter while attempts and the call's time allow. Time spent waiting for
+/// our own budget is not the call's: the call's time starts when its first request may leave.
 struct GuardedFetcher: HTTPFetching {
     let inner: any HTTPFetching
     let guardian: ProviderGuard
     let throttleStatuses: Set<Int>
-    /// The whole call's budget, retries and waits included.
+    /// The whole call's time once its first request may leave, retries included.
     let budget: Duration
 
     func send(_ request: OutboundRequest) async throws(OutboundError) -> OutboundResponse {
-        let deadline = ContinuousClock.now + budget
+        var deadline: ContinuousClock.Instant?
         var generator = SystemRandomNumberGenerator()
         var attempt = 1
         while true {
             let step: Step
             do {
-                step = try await guardian.inFlight.run { await self.attempt(request, deadline: deadline) }
+                step = try await guardian.inFlight.run { await self.attempt(request, deadline: &deadline) }
             } catch {
                 throw .cancelled
             }
@@ -149,7 +136,7 @@ struct GuardedFetcher: HTTPFetching {
             case .failure(.timeout), .failure(.connectTimeout), .failure(.connection): true
             case .failure: false
             }
-            guard transient, let delay = guardian.settings.retry.delay(beforeRetry: attempt, using: &generator),
+            guard transient, let deadline, let delay = guardian.settings.retry.delay(beforeRetry: attempt, using: &generator),
                   RetryPolicy.fits(delay, remaining: ContinuousClock.now.duration(to: deadline), minimumAttemptTime: Self.minimumAttemptTime),
                   !Task.isCancelled else {
                 return try result.get()
@@ -167,20 +154,15 @@ struct GuardedFetcher: HTTPFetching {
         case sent(Result<OutboundResponse, OutboundError>)
     }
 
-    /// One attempt, holding an in-flight place: a rate-limit slot, a unit of the daily quota, the request.
-    private func attempt(_ request: OutboundRequest, deadline: ContinuousClock.Instant) async -> Step {
-        do {
-            try await guardian.takeSlot(before: deadline)
-        } catch {
-            if Task.isCancelled { return .failed(.cancelled) }
-            // No slot before the deadline: answer as the provider itself would (429 is a throttle for all).
-            return .final(Self.throttled(request, retryAfter: Self.seconds(error)))
+    /// One attempt, holding an in-flight place: a slot of the budget, a unit of the daily quota, the
+    /// request. The first slot starts the call's time (`deadline`).
+    private func attempt(_ request: OutboundRequest, deadline: inout ContinuousClock.Instant?) async -> Step {
+        // Backoff before a retry may have used the call's time: then the request is not sent (it could
+        // not finish, and would spend a unit of quota and count as a failure).
+        if let deadline, ContinuousClock.now.duration(to: deadline) < Self.minimumAttemptTime {
+            return .failed(.timeout)
         }
-        // The waits for a place and a slot may have used the call's time: then the request is not sent
-        // (it could not finish, and would spend a unit of quota and count as a failure).
-        guard ContinuousClock.now.duration(to: deadline) >= Self.minimumAttemptTime else {
-            return .final(Self.throttled(request, retryAfter: 1))
-        }
+        // The quota first: the slot is taken as late as possible, right before the request leaves.
         if let quota = guardian.quota {
             let taken: Bool
             do { taken = try await quota.take() } catch { return .failed(.unavailable("daily quota ledger: \(error)")) }
@@ -191,6 +173,22 @@ struct GuardedFetcher: HTTPFetching {
                 return .final(Self.throttled(request, retryAfter: untilReset.components.seconds))
             }
         }
+        do {
+            try await guardian.budget.take(longestPause: budget)
+        } catch is CancellationError {
+            return .failed(.cancelled)
+        } catch let paused as ProviderBudget.Paused {
+            // The provider asked for a long pause (or its daily quota is used up): its throttle, as it
+            // would answer it itself (429 is a throttle for all).
+            return .final(Self.throttled(request, retryAfter: max(1, paused.remaining.components.seconds + 1)))
+        } catch {
+            return .failed(.unavailable("\(error)"))
+        }
+        let deadline = deadline ?? {
+            let started = ContinuousClock.now + budget
+            deadline = started
+            return started
+        }()
         var attemptRequest = request
         let remaining = ContinuousClock.now.duration(to: deadline)
         attemptRequest.timeout = min(request.timeout ?? remaining, remaining)
@@ -210,8 +208,4 @@ struct GuardedFetcher: HTTPFetching {
         OutboundResponse(status: 429, headers: [("Retry-After", "\(seconds)")], body: [], url: request.url)
     }
 
-    private static func seconds(_ failure: ProviderFailure) -> Int64 {
-        if case .throttled(let wait?) = failure { return max(1, wait.components.seconds + 1) }
-        return 1
-    }
 }

@@ -6,6 +6,8 @@ import Synchronization
 /// hands each to the responder and writes the answers in the order the requests came.
 final class HTTPConnection: Sendable {
     let descriptor: Int32
+    /// This connection's place in the server's accept order, from 1 (`HTTPRequestContext.connection`).
+    let number: Int
     private let loop: EventLoop
     private let configuration: HTTPServerConfiguration
     private let responder: any HTTPResponder
@@ -17,9 +19,10 @@ final class HTTPConnection: Sendable {
     /// When the request being handled must be answered, in `ServerState.clock` nanoseconds; 0: none.
     private let requestDeadline = Atomic<Int64>(0)
 
-    init(descriptor: Int32, loop: EventLoop, configuration: HTTPServerConfiguration, responder: any HTTPResponder,
+    init(descriptor: Int32, number: Int, loop: EventLoop, configuration: HTTPServerConfiguration, responder: any HTTPResponder,
          logger: Logger, server: ServerState) {
         self.descriptor = descriptor
+        self.number = number
         self.loop = loop
         self.configuration = configuration
         self.responder = responder
@@ -61,7 +64,7 @@ final class HTTPConnection: Sendable {
             do {
                 next = try await serveOne(&buffer)
             } catch Stop.refused(let status, let detail) {
-                let context = HTTPRequestContext(id: HTTPRequestContext.requestID(offered: nil), logger: logger)
+                let context = HTTPRequestContext(id: HTTPRequestContext.requestID(offered: nil), logger: logger, connection: number)
                 let started = ContinuousClock.now
                 let response = responder.refusal(status, detail: detail, context: context)
                 let sent = try? await write(response, method: .GET, version: .http1_1, keepAlive: false, context: context)
@@ -121,7 +124,7 @@ final class HTTPConnection: Sendable {
         }
 
         let started = clock.now
-        let context = HTTPRequestContext(id: HTTPRequestContext.requestID(offered: head.headers["X-Request-ID"]), logger: logger)
+        let context = HTTPRequestContext(id: HTTPRequestContext.requestID(offered: head.headers["X-Request-ID"]), logger: logger, connection: number)
         let stopping = server.isStopping
         if let early = responder.screen(head, context: context) {
             // The body, if any, is left unread: the connection cannot be reused.
@@ -143,6 +146,9 @@ final class HTTPConnection: Sendable {
             if head.expectsContinue && head.version == .http1_1 {
                 try await send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
             }
+            // The whole body within `bodyTimeout` of the head's end: a client trickling bytes just inside the
+            // idle timeout cannot hold a connection for ever.
+            let bodyDeadline = clock.now + configuration.bodyTimeout
             reading: while true {
                 let (consumed, result) = buffer.withUnread { decoder.decode($0, into: &body) }
                 buffer.consume(consumed)
@@ -151,9 +157,9 @@ final class HTTPConnection: Sendable {
                 case .failure(let error): throw Stop.refused(error.status, error.detail)
                 case .needMore:
                     do {
-                        try await fill(&buffer, deadline: clock.now + configuration.idleTimeout, idle: false)
+                        try await fill(&buffer, deadline: min(bodyDeadline, clock.now + configuration.idleTimeout), idle: false)
                     } catch EventLoop.WaitError.timedOut {
-                        throw Stop.refused(.requestTimeout, "the request body stopped arriving")
+                        throw Stop.refused(.requestTimeout, "the request body did not arrive in time")
                     }
                 }
             }

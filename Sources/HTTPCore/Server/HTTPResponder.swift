@@ -27,10 +27,14 @@ extension HTTPResponder {
 public final class HTTPRequestContext: Sendable {
     public let id: String
     public let logger: Logger
+    /// Which of the server's connections the request came on: 1 for the first accepted, counting up.
+    /// Requests with the same number shared one kept-alive connection.
+    public let connection: Int
     private let matched = Mutex<(route: String?, state: (any Sendable)?)>((nil, nil))
 
-    init(id: String, logger: Logger) {
+    init(id: String, logger: Logger, connection: Int) {
         self.id = id
+        self.connection = connection
         var logger = logger
         logger[metadataKey: "requestId"] = .string(id)
         self.logger = logger

@@ -10,6 +10,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxConnections: Int
     /// The whole header section must arrive within this time of its first byte (slow senders get 408).
     public var headerTimeout: Duration
+    /// The whole body must arrive within this time of the header section's end (408 otherwise).
+    public var bodyTimeout: Duration
     /// A connection that makes no progress (reading or writing) for this long is closed; also how long
     /// an idle keep-alive connection is kept.
     public var idleTimeout: Duration
@@ -24,7 +26,7 @@ public struct HTTPServerConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, limits: HTTPLimits = HTTPLimits(), maxConnections: Int = 1024,
-        headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30), requestTimeout: Duration = .seconds(60),
+        headerTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(30), requestTimeout: Duration = .seconds(60),
         shutdownGrace: Duration = .seconds(10), accessLog: Bool = true, backlog: Int32 = 1024
     ) {
         self.host = host
@@ -32,6 +34,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.limits = limits
         self.maxConnections = maxConnections
         self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
         self.idleTimeout = idleTimeout
         self.requestTimeout = requestTimeout
         self.shutdownGrace = shutdownGrace

@@ -101,6 +101,7 @@ public final class HTTPServer: Service, Sendable {
 
     private func acceptLoop(_ listener: Int32, loop: EventLoop) async {
         var warnedExhausted = false
+        var connectionsAccepted = 0
         while !state.isStopping {
             // At the cap, stop accepting: clients wait in the kernel's backlog until a connection closes.
             guard await state.waitForSlot() else { return }
@@ -115,7 +116,8 @@ public final class HTTPServer: Service, Sendable {
             switch accepted {
             case .connection(let descriptor):
                 warnedExhausted = false
-                let connection = HTTPConnection(descriptor: descriptor, loop: loop, configuration: configuration,
+                connectionsAccepted += 1
+                let connection = HTTPConnection(descriptor: descriptor, number: connectionsAccepted, loop: loop, configuration: configuration,
                                                 responder: responder, logger: logger, server: state)
                 state.opened(connection)
                 connection.attach(Task { [state] in

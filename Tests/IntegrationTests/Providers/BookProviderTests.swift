@@ -1,6 +1,8 @@
 import EnricherCore
 import Enrichment
 import Foundation
+import Outbound
+import Synchronization
 import Testing
 
 @Suite("Open Library against its fake")
@@ -76,28 +78,137 @@ struct GoogleBooksProviderTests {
             .candidates(for: query, context: LookupContext(productLookup: nil))
     }
 
-    @Test("by ISBN: the thumbnail without edge=curl, with the key sent")
+    static let key = FakeProvider.Credentials.googleBooksAPIKey
+
+    /// The search fixture's thumbnail, as the fake serves it: edge=curl dropped.
+    static func thumbnail(_ fake: FakeProvider) -> String {
+        "\(fake.baseURL)/img/books.google.com/books/content?id=QCPBDwAAQBAJ&printsec=frontcover&img=1&zoom=1&source=gbs_api"
+    }
+
+    /// The volume fixture's link at `zoom` (`imgtk` suffix `token`), edge=curl dropped, under `base`.
+    static func volumeLink(_ base: String, zoom: Int, token: String) -> String {
+        "\(base)/books/publisher/content?id=QCPBDwAAQBAJ&printsec=frontcover&img=1&zoom=\(zoom)&imgtk=AFLRE7\(token)&source=gbs_api"
+    }
+
+    static func volumeLinks(_ base: String) -> [String] {
+        [
+            volumeLink(base, zoom: 6, token: "0fZ1oG5iL2mV6qT3_illustrative-xl"),
+            volumeLink(base, zoom: 4, token: "1eY8nF3hK9lU5pS0_illustrative-lg"),
+            volumeLink(base, zoom: 3, token: "2dX5mE1gJ7kT4oR9_illustrative-md"),
+            volumeLink(base, zoom: 2, token: "0cW2kD9fH6jS3nQ8_illustrative-sm"),
+        ]
+    }
+
+    /// The search fixture with `links` (JSON members) added to its imageLinks.
+    static func search(adding links: String) -> String {
+        let fixture = FakeProvider.fixtureText("googlebooks-volumes-isbn-9781429952040.json")
+        precondition(fixture.contains(#""thumbnail": ""#))
+        return fixture.replacingOccurrences(of: #""thumbnail": ""#, with: links + #", "thumbnail": ""#)
+    }
+
+    @Test("by ISBN: the search has only thumbnails, so the volume is asked; extraLarge first, thumbnail last, edge=curl dropped, the key sent to both")
     func byISBN() async throws {
         try await FakeProvider.with(.googleBooks) { fake in
             let candidates = try await Self.lookup(fake.settings)
-            #expect(candidates.map(\.url) == [
-                "\(fake.baseURL)/img/books.google.com/books/content?id=QCPBDwAAQBAJ&printsec=frontcover&img=1&zoom=1&source=gbs_api",
-            ])
-            let request = try #require(fake.requests.first)
-            #expect(request.path == "/books/v1/volumes")
-            #expect(request.query == ["q": "isbn:9781429952040", "key": FakeProvider.Credentials.googleBooksAPIKey])
-            #expect(request.header("Accept") == "application/json")
+            #expect(candidates.map(\.url) == Self.volumeLinks("\(fake.baseURL)/img/books.google.com") + [Self.thumbnail(fake)])
+            #expect(candidates.allSatisfy { $0.provider == .googleBooks })
+            // Two API requests for this lookup: the search, then the volume it named.
+            #expect(fake.requests.count == 2, "\(fake.requests.map(\.path))")
+            let search = try #require(fake.requests.first)
+            #expect(search.service == .googleBooks && search.path == "/books/v1/volumes")
+            #expect(search.query == ["q": "isbn:9781429952040", "key": Self.key])
+            #expect(search.header("Accept") == "application/json")
+            let volume = try #require(fake.requests.dropFirst().first)
+            #expect(volume.service == .googleBooksVolume && volume.method == "GET" && volume.path == "/books/v1/volumes/QCPBDwAAQBAJ")
+            #expect(volume.query == ["key": Self.key])
+            #expect(volume.header("Accept") == "application/json")
         }
     }
 
-    @Test("Google's own http thumbnail links become https")
+    @Test("Google's own http links become https, edge=curl dropped, the rest (imgtk) kept")
     func thumbnailRewrite() async throws {
         try await FakeProvider.with(.googleBooks) { fake in
             fake.options.rewriteImageURLs = false
             let candidates = try await Self.lookup(fake.settings)
-            #expect(candidates.map(\.url) == [
+            #expect(candidates.map(\.url) == Self.volumeLinks("https://books.google.com") + [
                 "https://books.google.com/books/content?id=QCPBDwAAQBAJ&printsec=frontcover&img=1&zoom=1&source=gbs_api",
             ])
+        }
+    }
+
+    @Test("a volume with large but no extraLarge: large first, then the thumbnail")
+    func volumeWithLargeOnly() async throws {
+        try await FakeProvider.with(.googleBooks) { fake in
+            let large = "http://books.google.com/books/publisher/content?id=QCPBDwAAQBAJ&printsec=frontcover&img=1&zoom=4&edge=curl&source=gbs_api"
+            let body = #"{"kind": "books#volume", "id": "QCPBDwAAQBAJ", "volumeInfo": {"imageLinks": {"thumbnail": "http://books.google.com/books/publisher/content?id=QCPBDwAAQBAJ&printsec=frontcover&img=1&zoom=1&edge=curl&source=gbs_api", "large": "\#(large)"}}}"#
+            fake.setScenario(.reply(status: 200, body: body), for: .googleBooksVolume)
+            let candidates = try await Self.lookup(fake.settings)
+            #expect(candidates.map(\.url) == [
+                "https://books.google.com/books/publisher/content?id=QCPBDwAAQBAJ&printsec=frontcover&img=1&zoom=4&source=gbs_api",
+                Self.thumbnail(fake),
+            ])
+            #expect(fake.requests.count == 2)
+        }
+    }
+
+    @Test("a search answer that already has large links: no volume request")
+    func searchWithLargeLinks() async throws {
+        try await FakeProvider.with(.googleBooks) { fake in
+            let large = "http://books.google.com/books/content?id=QCPBDwAAQBAJ&printsec=frontcover&img=1&zoom=4&edge=curl&source=gbs_api"
+            fake.setScenario(.reply(status: 200, body: Self.search(adding: #""large": "\#(large)""#)), for: .googleBooks)
+            let candidates = try await Self.lookup(fake.settings)
+            #expect(candidates.map(\.url) == [
+                "https://books.google.com/books/content?id=QCPBDwAAQBAJ&printsec=frontcover&img=1&zoom=4&source=gbs_api",
+                "https://books.google.com/books/content?id=QCPBDwAAQBAJ&printsec=frontcover&img=1&zoom=1&source=gbs_api",
+            ])
+            #expect(fake.requests.count == 1, "\(fake.requests.map(\.path))")
+            #expect(fake.requests(to: .googleBooksVolume).isEmpty)
+        }
+    }
+
+    static let failingVolumes: [FakeScenario] = [
+        .miss,  // 404 "The volume ID could not be found."
+        .serverError,
+        .malformedJSON,
+        .throttle(retryAfter: "1"),
+        .reply(status: 200, body: #"{"kind": "books#volume", "id": "QCPBDwAAQBAJ", "volumeInfo": {"pageCount": 1374}}"#),
+    ]
+
+    @Test("a volume request that fails, or a volume with nothing larger, still yields the thumbnail", arguments: failingVolumes)
+    func failingVolume(_ scenario: FakeScenario) async throws {
+        try await FakeProvider.with(.googleBooks) { fake in
+            fake.setScenario(scenario, for: .googleBooksVolume)
+            let candidates = try await Self.lookup(fake.settings)
+            #expect(candidates.map(\.url) == [Self.thumbnail(fake)])
+            #expect(fake.requests.count == 2, "\(fake.requests.map(\.path))")
+            #expect(fake.requests(to: .googleBooksVolume).count == 1)
+        }
+    }
+
+    @Test("with no thumbnail to fall back on, a failing volume request is the lookup's failure")
+    func failingVolumeWithoutThumbnail() async throws {
+        try await FakeProvider.with(.googleBooks) { fake in
+            let onlySmall = FakeProvider.fixtureText("googlebooks-volumes-isbn-9781429952040.json")
+                .replacingOccurrences(of: #"(,\s*"thumbnail": "[^"]*")"#, with: "", options: .regularExpression)
+            #expect(!onlySmall.contains(#""thumbnail""#) && onlySmall.contains(#""smallThumbnail""#))
+            fake.setScenario(.reply(status: 200, body: onlySmall), for: .googleBooks)
+            fake.setScenario(.serverError, for: .googleBooksVolume)
+            #expect(await providerFailure { () async throws(ProviderFailure) in try await Self.lookup(fake.settings) } == .transient("HTTP 503"))
+            #expect(fake.requests.count == 2)
+        }
+    }
+
+    @Test("both requests go through the provider's own fetcher, where its rate budget and quota are kept")
+    func volumeRequestUsesTheFetcher() async throws {
+        try await FakeProvider.with(.googleBooks) { fake in
+            let fetcher = CountingFetcher()
+            _ = try await GoogleBooksProvider(settings: fake.settings, fetcher: fetcher, logger: .quiet)
+                .candidates(for: LookupQuery(mediaType: .books, isbn: "9781429952040"), context: LookupContext(productLookup: nil))
+            #expect(fetcher.urls.map { $0.replacingOccurrences(of: fake.baseURL, with: "") } == [
+                "/books/v1/volumes?q=isbn%3A9781429952040&key=\(Self.key)",
+                "/books/v1/volumes/QCPBDwAAQBAJ?key=\(Self.key)",
+            ])
+            #expect(fake.requests.count == 2)
         }
     }
 
@@ -138,6 +249,18 @@ struct GoogleBooksProviderTests {
             }
             #expect(detail.hasPrefix("Google Books rejected the API key (HTTP 403)"))
         }
+    }
+}
+
+/// The shared loopback client, recording the URL of every request sent through it.
+private final class CountingFetcher: HTTPFetching {
+    private let sent = Mutex<[String]>([])
+
+    var urls: [String] { sent.withLock { $0 } }
+
+    func send(_ request: OutboundRequest) async throws(OutboundError) -> OutboundResponse {
+        sent.withLock { $0.append(request.url) }
+        return try await LoopbackHTTP.shared.send(request)
     }
 }
 

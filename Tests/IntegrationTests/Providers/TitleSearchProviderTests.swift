@@ -63,7 +63,7 @@ struct TMDbProviderTests {
             let query = LookupQuery(mediaType: .movies, barcode: "085391163926")
 
             upc.scenario = .serverError
-            #expect(await providerFailure(of: provider, query, registry.makeContext()) == .transient("title lookup via upcitemdb: HTTP 500"))
+            #expect(await providerFailure(of: provider, query, registry.makeContext()) == .titleSourceUnavailable("title lookup via upcitemdb: HTTP 500"))
             upc.scenario = .miss
             #expect(await providerFailure(of: provider, query, registry.makeContext()) == .notFound)
             upc.scenario = .throttle(retryAfter: "9")

@@ -26,7 +26,7 @@ extension FakeProvider {
             case .openLibraryCovers:
                 // Covers by ISBN/OCLC/LCCN: 100 per 5 minutes per IP, then 403.
                 FakeServiceSpec(throttle: .text("Forbidden", status: 403, contentType: "text/html"), serverErrorStatus: 503)
-            case .googleBooks:
+            case .googleBooks, .googleBooksVolume:
                 FakeServiceSpec(throttle: .json(FakeBodies.googleQuota(code: 429, reason: "rateLimitExceeded"), status: 429), serverErrorStatus: 503)
             case .upcItemDB:
                 FakeServiceSpec(throttle: .json(FakeProvider.fixtureText("upcitemdb-429-body.json"), status: 429), serverErrorStatus: 500)
@@ -90,12 +90,20 @@ enum FakeRoutes {
 
     // MARK: Google Books
 
+    static let googleBooksKey: @Sendable (FakeExchange) -> FakeReply? = { x in
+        x.query["key"] == FakeProvider.Credentials.googleBooksAPIKey ? nil : .json(FakeBodies.googleInvalidKey, status: 400)
+    }
+
     static let googleBooks: [FakeRoute] = [
-        FakeRoute(service: .googleBooks, matches: FakeRoute.path("/books/v1/volumes"), authorize: { x in
-            x.query["key"] == FakeProvider.Credentials.googleBooksAPIKey ? nil : .json(FakeBodies.googleInvalidKey, status: 400)
-        }) { x in
+        // The search lists only smallThumbnail and thumbnail.
+        FakeRoute(service: .googleBooks, matches: FakeRoute.path("/books/v1/volumes"), authorize: googleBooksKey) { x in
             if let bad = x.requireQuery([:], present: ["q"]) { return bad }
             return .json(x.isMiss ? FakeProvider.fixtureText("googlebooks-volumes-no-match.json") : x.fake.fixture("googlebooks-volumes-isbn-9781429952040.json"))
+        },
+        // `/books/v1/volumes/{id}`: the volume the search fixture names, with its larger imageLinks.
+        FakeRoute(service: .googleBooksVolume, matches: FakeRoute.prefix("/books/v1/volumes/"), authorize: googleBooksKey) { x in
+            guard !x.isMiss, x.request.path == "/books/v1/volumes/QCPBDwAAQBAJ" else { return .json(FakeBodies.googleVolumeNotFound, status: 404) }
+            return .json(x.fake.fixture("googlebooks-volume-QCPBDwAAQBAJ.json"))
         },
     ]
 
@@ -209,6 +217,8 @@ enum FakeBodies {
     static func googleQuota(code: Int, reason: String) -> String {
         #"{"error":{"code":\#(code),"message":"Quota exceeded for quota metric 'Queries' and limit 'Queries per day' of service 'books.googleapis.com'.","errors":[{"message":"Quota exceeded.","domain":"usageLimits","reason":"\#(reason)"}],"status":"\#(code == 429 ? "RESOURCE_EXHAUSTED" : "PERMISSION_DENIED")"}}"#
     }
+
+    static let googleVolumeNotFound = #"{"error":{"code":404,"message":"The volume ID could not be found.","errors":[{"message":"The volume ID could not be found.","domain":"global","reason":"notFound"}]}}"#
 
     static let googleInvalidKey = #"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","errors":[{"message":"API key not valid. Please pass a valid API key.","domain":"global","reason":"badRequest"}],"status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]}}"#
 

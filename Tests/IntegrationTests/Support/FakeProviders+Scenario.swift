@@ -22,9 +22,9 @@ enum FakeScenario: Sendable, Equatable {
 }
 
 /// The parts of a fake that answer separately: MusicBrainz and the Cover Art Archive can each be
-/// throttled while the other answers.
+/// throttled while the other answers; a Google Books volume lookup can fail while its search answers.
 enum FakeService: String, Sendable, CaseIterable {
-    case openLibrary, openLibraryCovers, googleBooks, upcItemDB, tmdb, giantBomb, igdb, twitch, musicBrainz, coverArtArchive
+    case openLibrary, openLibraryCovers, googleBooks, googleBooksVolume, upcItemDB, tmdb, giantBomb, igdb, twitch, musicBrainz, coverArtArchive
     /// The image host every fake also is (`/img/{original host}/{original path}`).
     case images
 }

@@ -25,6 +25,10 @@ final class FakeProvider: Sendable {
         var revokedTokens: Set<String> = []
         var inFlight = 0
         var peakInFlight = 0
+        /// Limits the fake enforces as the real provider does (see `FakeLimit`).
+        var limits: [FakeLimit] = []
+        /// Requests refused because they came faster than a limit allows.
+        var refusedForRate = 0
     }
 
     /// Knobs for the data the fake serves.
@@ -168,6 +172,11 @@ final class FakeProvider: Sendable {
 
     // MARK: What was received
 
+    /// Runs `body` on the fake's state, for its extensions in other files.
+    func withState<T>(_ body: (inout State) -> T) -> T {
+        state.withLock { body(&$0) }
+    }
+
     var requests: [RecordedRequest] { state.withLock { $0.requests } }
 
     /// The most requests this fake was answering at one time.
@@ -196,15 +205,19 @@ final class FakeProvider: Sendable {
             service: route?.service, method: request.method.rawValue, path: path,
             queryItems: Self.queryItems(request), headers: request.headers.fields, body: body, time: ContinuousClock.now
         )
-        state.withLock { state in
+        let tooFast = state.withLock { state in
             state.requests.append(recorded)
             state.inFlight += 1
             state.peakInFlight = max(state.peakInFlight, state.inFlight)
+            let tooFast = state.limits.contains { $0.isExceeded(by: recorded, among: state.requests) }
+            if tooFast { state.refusedForRate += 1 }
+            return tooFast
         }
         defer { state.withLock { $0.inFlight -= 1 } }
         guard let route else {
             return Self.response(.text("no such route: \(request.method.rawValue) \(path)", status: 404))
         }
+        if tooFast { return Self.response(kind.spec(route.service).throttle) }
         return Self.response(try await answer(route, recorded))
     }
 

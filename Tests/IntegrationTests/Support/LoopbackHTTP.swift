@@ -13,11 +13,11 @@ enum LoopbackHTTP {
         logger.logLevel = .warning
         return Outbound.HTTPClient(configuration: .init(
             userAgent: userAgent,
-            connectTimeout: .seconds(2), timeout: timeout, addressPolicy: policy, threads: 8
+            connectTimeout: .seconds(2), timeout: timeout, addressPolicy: policy
         ), logger: logger)
     }
 
-    /// Shared by the tests: one pool of transfer threads for the whole run.
+    /// Shared by the tests: one transfer thread and one connection cache for the whole run.
     static let shared = client(timeout: .seconds(10))
     /// For the timeout cases: the fakes' slow answers take longer than this.
     static let impatient = client(timeout: .milliseconds(300))

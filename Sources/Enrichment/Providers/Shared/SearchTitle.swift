@@ -12,12 +12,13 @@ enum SearchTitle {
         do {
             product = try await context.product(barcode: barcode)
         } catch {
-            // Say which lookup failed, so a UPCitemdb timeout is not read as this provider's own.
+            // Say which lookup failed, so a UPCitemdb timeout is not read (nor counted) as this provider's own.
             switch error {
             case .notFound: throw .notFound
             // Kept as a throttle so the retry honours the wait UPCitemdb asked for.
             case .throttled, .circuitOpen: throw error
-            case .transient(let detail): throw .transient("title lookup via upcitemdb: \(detail)")
+            case .transient(let detail), .titleSourceUnavailable(let detail):
+                throw .titleSourceUnavailable("title lookup via upcitemdb: \(detail)")
             case .configuration(let detail): throw .configuration("title lookup via upcitemdb: \(detail)")
             }
         }

@@ -1,0 +1,243 @@
+import BSON
+import Foundation
+import MongoDB
+import Resilience
+
+/// A provider's request budget, shared by every instance on the database: the limiter's state (when
+/// the next slot is free, and any pause a throttle answer asked for) lives in MongoDB
+/// (`provider_budgets`, one document per budget and egress identity), so N instances behind one IP never
+/// exceed the provider's limit in sum. Slots are reserved with conditional updates, several in one round
+/// trip when several requests wait, and spaced by the limit's interval plus a safety margin so that
+/// arrivals at the provider keep their distance whatever the delay between a slot and its request.
+/// Slot times are wall-clock milliseconds: instances sharing a budget need synchronised clocks (NTP).
+public actor ProviderBudget {
+    public static let collectionName = "provider_budgets"
+
+    /// The budget's name: a provider (`musicbrainz`) or a host of one (`openlibrary-covers`).
+    public nonisolated let name: String
+    /// The document's id: the name and the egress identity (`musicbrainz@shared`).
+    public nonisolated let key: String
+    public nonisolated let configuration: RateLimiter.Configuration
+    private let collection: MongoCollection
+    private var waiting: [(continuation: CheckedContinuation<Date, any Error>, longestPause: Duration)] = []
+    private var reserving = false
+    /// The state last read or written, for status when the database does not answer.
+    private var lastSeen: RateLimiter
+    /// Slots of a fast budget reserved ahead (at most 100 ms' worth), earliest first, so that a
+    /// provider allowing many calls a second does not cost a round trip each.
+    private var ahead: [Date] = []
+    private let prefetch: Int
+    /// The document as this instance last read or wrote it: a reservation first assumes it unchanged
+    /// (one round trip, the common case), and reads it only when another instance changed it.
+    private var known: (arrival: Int64, paused: Int64)?
+    /// How long a reservation's round trip took lately: slots are reserved at least twice that far
+    /// ahead, so a request does not find its slot already past when the answer comes back.
+    private var lead: Duration = .zero
+
+    /// Slots reserved in one round trip at most.
+    static let batch = 8
+    /// Conditional updates lost to other instances before giving up on a reservation.
+    static let attempts = 50
+
+    public init(name: String, egress: String, configuration: RateLimiter.Configuration, database: MongoDatabase) {
+        self.name = name
+        key = "\(name)@\(egress)"
+        self.configuration = configuration
+        collection = database.collection(Self.collectionName)
+        lastSeen = RateLimiter(configuration: configuration)
+        let perSecond = Double(configuration.rate.count) / max(0.001, Double(configuration.rate.period.components.seconds)
+            + Double(configuration.rate.period.components.attoseconds) / 1e18)
+        prefetch = min(Self.batch, Int(perSecond / 10))
+    }
+
+    /// The database could not be asked for a slot: our fault, not the provider's.
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The provider asked every instance to pause for longer than a request should wait (a long
+    /// Retry-After, a used-up daily quota): the caller treats it as the provider's throttle.
+    public struct Paused: Error, CustomStringConvertible {
+        public let remaining: Duration
+        public var description: String { "paused for \(remaining.components.seconds) s more at the provider's request" }
+    }
+
+    /// Waits for this request's slot and returns when it may leave (the slot's time). Waiting for our own
+    /// budget, however long, is never a throttle: it ends only in cancellation, an `Unavailable` database,
+    /// or `Paused` when the provider itself asked for a pause longer than `longestPause`.
+    ///
+    /// A request must leave soon after its slot: slots are spaced by the interval plus a margin, so a
+    /// window of the provider's limit (`count` slots) has `count` margins of slack, and a request waking
+    /// later than that slack (a busy machine) could arrive inside the next window's share, from any
+    /// instance. Such a request gives its slot up and reserves another. Call it right before sending.
+    @discardableResult
+    public nonisolated func take(longestPause: Duration = .seconds(15)) async throws -> Date {
+        let slack = Double(Self.milliseconds(configuration.margin * configuration.rate.count)) / 1000
+        while true {
+            let slot = try await reserve(longestPause: longestPause)
+            let wait = slot.timeIntervalSinceNow
+            if wait > 0 { try await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up)))) }
+            if slack == 0 || -slot.timeIntervalSinceNow <= slack { return slot }
+            try Task.checkCancellation()
+        }
+    }
+
+    /// The provider said "slow down": no request from any instance before `wait` has passed.
+    public func pause(for wait: Duration) async {
+        ahead = []
+        known = nil
+        let until = Self.milliseconds(Date()) + Self.milliseconds(wait)
+        let tolerance = Self.milliseconds(configuration.rate.emissionInterval * (configuration.burst - 1))
+        lastSeen.pause(until: Self.instant(until))
+        do {
+            _ = try await collection.updateOne(
+                ["_id": .string(key)],
+                ["$max": ["pausedUntil": .int64(until), "tat": .int64(until + tolerance)]],
+                upsert: true)
+        } catch {
+            // The next reservation re-reads the document; the provider will say it again if need be.
+        }
+    }
+
+    public struct Status: Sendable {
+        public var tokensAvailable: Double
+        public var pausedFor: Duration?
+    }
+
+    /// The budget as the database has it now (as last seen, if the database does not answer).
+    public func status() async -> Status {
+        if let document = try? await collection.findOne(["_id": .string(key)]) {
+            lastSeen = limiter(from: document)
+        }
+        let now = Self.instant(Self.milliseconds(Date()))
+        return Status(tokensAvailable: lastSeen.tokensAvailable(at: now),
+                      pausedFor: lastSeen.pausedUntil.flatMap { $0 > now ? $0 - now : nil })
+    }
+
+    // MARK: Reserving
+
+    private func reserve(longestPause: Duration) async throws -> Date {
+        // A slot reserved ahead, unless it is already too late to use.
+        let slack = Double(Self.milliseconds(configuration.margin * configuration.rate.count)) / 1000
+        while let first = ahead.first {
+            ahead.removeFirst()
+            if -first.timeIntervalSinceNow <= slack { return first }
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            waiting.append((continuation, longestPause))
+            if !reserving {
+                reserving = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    /// Reserves slots for everyone waiting, a batch per round trip, in the order they asked.
+    private func drain() async {
+        while !waiting.isEmpty {
+            let batch = Array(waiting.prefix(Self.batch))
+            waiting.removeFirst(batch.count)
+            do {
+                let extra = batch.count < Self.batch ? prefetch : 0
+                let slots = try await reserveInDatabase(batch.map(\.longestPause) + Array(repeating: .zero, count: extra))
+                ahead.append(contentsOf: slots.dropFirst(batch.count).compactMap { try? $0.get() })
+                for (waiter, slot) in zip(batch, slots) {
+                    switch slot {
+                    case .success(let date): waiter.continuation.resume(returning: date)
+                    case .failure(let paused): waiter.continuation.resume(throwing: paused)
+                    }
+                }
+            } catch {
+                for waiter in batch { waiter.continuation.resume(throwing: error) }
+            }
+        }
+        reserving = false
+    }
+
+    /// Reads the budget, takes consecutive slots for the waiters (none for one whose longest pause the
+    /// provider's pause exceeds), and writes it back only if no other instance changed it in between
+    /// (else reads again).
+    private func reserveInDatabase(_ waiters: [Duration]) async throws -> [Result<Date, Paused>] {
+        let started = ContinuousClock.now
+        defer { lead = min(Self.longestLead, started.duration(to: .now) * 2) }
+        for attempt in 0..<Self.attempts {
+            let stored: (arrival: Int64, paused: Int64)?
+            if attempt == 0, let known {
+                stored = known
+            } else {
+                do {
+                    stored = try await collection.findOne(["_id": .string(key)]).map {
+                        ($0["tat"]?.int64Value ?? 0, $0["pausedUntil"]?.int64Value ?? 0)
+                    }
+                } catch {
+                    throw Unavailable(description: "rate budget \(key): \(error)")
+                }
+            }
+            var limiter = stored.map { self.limiter(arrival: $0.arrival, paused: $0.paused) } ?? RateLimiter(configuration: configuration)
+            let now = Self.instant(Self.milliseconds(Date())) + lead
+            let pause = limiter.pausedUntil.map { now.duration(to: $0) } ?? .zero
+            let slots: [Result<Instant, Paused>] = waiters.map { longestPause in
+                pause > longestPause ? .failure(Paused(remaining: pause)) : .success(limiter.reserve(at: now))
+            }
+            guard slots.contains(where: { (try? $0.get()) != nil }) else {
+                lastSeen = limiter
+                return slots.map { $0.map(Self.date) }
+            }
+            let arrival = Self.milliseconds(limiter.theoreticalArrival ?? now)
+            do {
+                if let stored {
+                    let result = try await collection.updateOne(
+                        ["_id": .string(key), "tat": .int64(stored.arrival), "pausedUntil": .int64(stored.paused)],
+                        ["$set": ["tat": .int64(arrival)]])
+                    guard result.matchedCount == 1 else {
+                        // Another instance reserved (or paused) since: read what it wrote and try again.
+                        known = nil
+                        if attempt > 0 { try await Self.backOff(attempt) }
+                        continue
+                    }
+                    known = (arrival, stored.paused)
+                } else {
+                    try await collection.insertOne(["_id": .string(key), "tat": .int64(arrival), "pausedUntil": .int64(0)])
+                    known = (arrival, 0)
+                }
+            } catch MongoError.duplicateKey {
+                continue
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                known = nil
+                throw Unavailable(description: "rate budget \(key): \(error)")
+            }
+            lastSeen = limiter
+            return slots.map { $0.map(Self.date) }
+        }
+        throw Unavailable(description: "rate budget \(key): \(Self.attempts) reservations in a row lost to other instances")
+    }
+
+    /// The most a slot is reserved ahead for the round trip.
+    static let longestLead: Duration = .milliseconds(250)
+
+    /// A few random milliseconds, so instances that collided do not collide again in step.
+    private static func backOff(_ attempt: Int) async throws {
+        try await Task.sleep(for: .milliseconds(Int.random(in: 1...(2 + min(attempt, 8) * 2))))
+    }
+
+    private func limiter(from document: BSONDocument) -> RateLimiter {
+        limiter(arrival: document["tat"]?.int64Value ?? 0, paused: document["pausedUntil"]?.int64Value ?? 0)
+    }
+
+    private func limiter(arrival: Int64, paused: Int64) -> RateLimiter {
+        RateLimiter(configuration: configuration, theoreticalArrival: arrival > 0 ? Self.instant(arrival) : nil,
+                    pausedUntil: paused > 0 ? Self.instant(paused) : nil)
+    }
+
+    // Instants of the limiter are wall-clock milliseconds since 1970.
+    static func date(_ instant: Instant) -> Date { Date(timeIntervalSince1970: Double(milliseconds(instant)) / 1000) }
+    static func instant(_ milliseconds: Int64) -> Instant { Instant(sinceOrigin: .milliseconds(milliseconds)) }
+    static func milliseconds(_ instant: Instant) -> Int64 { milliseconds(instant.sinceOrigin) }
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let parts = duration.components
+        return parts.seconds * 1000 + (parts.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+    }
+}
