@@ -22,7 +22,7 @@ let package = Package(
         ),
         // BSON values, the binary format and Codable, in pure Swift.
         .target(name: "BSON"),
-        // A fixed thread pool for blocking C calls (libmongoc, libcurl, libvips), off the cooperative pool.
+        // A fixed thread pool for blocking C calls (libmongoc, libvips), off the cooperative pool.
         .target(name: "Blocking"),
         // Async MongoDB access over libmongoc, on threads of its own.
         .target(
@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "Outbound",
             dependencies: [
-                "CCurl", "Blocking",
+                "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
