@@ -25,6 +25,9 @@ struct ConfigurationTests {
         ("MONGODB_URI", "postgres://x", "must start with mongodb://"),
         ("ENRICHER_DATABASE", "bad name", "letters, digits"),
         ("ENRICHER_API_KEYS", "short", "at least 16 characters"),
+        ("ENRICHER_HOST", "localhost", "is not an IPv4 or IPv6 address"),
+        ("ENRICHER_HTTP_ACCESS_LOG", "sometimes", "is neither on nor off"),
+        ("ENRICHER_EGRESS_ID", "an ip", "letters, digits"),
     ])
     func invalid(key: String, value: String, reason: String) {
         do {

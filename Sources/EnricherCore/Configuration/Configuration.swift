@@ -78,6 +78,9 @@ public struct Configuration: Sendable {
             startupTimeout: .seconds(try reader.integer(.dbStartupTimeout, in: 0...3600)),
             serverSelectionTimeoutMS: try reader.integer(.dbServerSelectionTimeout, in: 100...600_000)
         )
+        guard Self.isIPAddress(http.host) else {
+            throw .invalid(key: ConfigurationKey.host.name, reason: "'\(http.host)' is not an IPv4 or IPv6 address to listen on (0.0.0.0, 127.0.0.1, ::)")
+        }
         guard database.uri.hasPrefix("mongodb://") || database.uri.hasPrefix("mongodb+srv://") else {
             throw .invalid(key: ConfigurationKey.mongoURI.name, reason: "must start with mongodb:// or mongodb+srv://")
         }
@@ -114,6 +117,12 @@ public struct Configuration: Sendable {
             if key == .mongoURI { return (key.name, Self.redact(mongoURI: value)) }
             return (key.name, value)
         }
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 
     /// Checks what serving needs beyond well-formed values.
