@@ -77,7 +77,7 @@ struct EnrichmentServices: Sendable {
 
     /// Image downloads that spend a provider's budget: Open Library covers by ISBN, OCLC or LCCN have
     /// their own; the Cover Art Archive's count against MusicBrainz's.
-    static func imageBudgets(_ providers: ProviderSettings, budgets: [String: ProviderBudget]) -> ImageBudgets {
+    static func imageBudgets(_ providers: ProviderSettings, budgets: [String: ProviderBudget], defaultPause: Duration) -> ImageBudgets {
         var rules: [ImageBudgets.Rule] = []
         if let covers = budgets["openlibrary-covers"] {
             for key in ["isbn", "oclc", "lccn"] {
@@ -89,7 +89,7 @@ struct EnrichmentServices: Sendable {
             rules.append(.init(prefix: "\(providers.coverArtArchiveURL)/", budget: musicBrainz,
                                throttleStatuses: ProviderID.musicBrainz.throttleStatuses))
         }
-        return ImageBudgets(rules)
+        return ImageBudgets(rules, defaultPause: defaultPause)
     }
 
     /// A budget and circuit breaker per provider, as configured.
@@ -173,7 +173,7 @@ struct EnrichmentServices: Sendable {
         let engine = EnrichmentEngine(
             providers: registry, chains: chains,
             downloader: CandidateDownloader(fetcher: client, inspector: inspector, maxBytes: rules.maxBytes, timeout: outbound.imageTimeout,
-                                            budgets: Self.imageBudgets(settings, budgets: budgets)),
+                                            budgets: Self.imageBudgets(settings, budgets: budgets, defaultPause: configuration.jobs.throttleDefaultRetry)),
             library: library, entities: entities, selection: rules.selection == .best ? .best : .first, logger: logger)
         let jobSettings = configuration.jobs
         worker = EnrichmentWorker(

@@ -28,10 +28,6 @@ public struct CandidateRefusal: Error, Sendable, Equatable {
     public var reason: String
 }
 
-extension CandidateDownloader {
-    /// How long a budgeted image host is left alone after "slow down" without a Retry-After.
-    static let defaultPause: Duration = .seconds(60)
-}
 
 /// Downloads a candidate image through the guarded HTTP client and runs every check on its bytes. A
 /// download from a provider host with a budget waits for a slot of it first.
@@ -81,7 +77,7 @@ public struct CandidateDownloader: Sendable {
         }
         if throttleStatuses.contains(response.status) {
             let retryAfter = response.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
-            if let rule { await rule.budget.pause(for: retryAfter ?? Self.defaultPause) }
+            if let rule { await rule.budget.pause(for: retryAfter ?? budgets.defaultPause) }
             return .failure(.init(kind: .throttled(retryAfter: retryAfter), reason: "throttled (HTTP \(response.status))"))
         }
         guard (200..<300).contains(response.status) else {

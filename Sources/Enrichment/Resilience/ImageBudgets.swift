@@ -17,10 +17,16 @@ public struct ImageBudgets: Sendable {
     }
 
     let rules: [Rule]
+    /// How long a host that said "slow down" without a Retry-After is left alone
+    /// (`ENRICHER_THROTTLE_DEFAULT_RETRY_SECONDS`, as for the providers' APIs).
+    let defaultPause: Duration
 
-    public init(_ rules: [Rule]) { self.rules = rules }
+    public init(_ rules: [Rule], defaultPause: Duration) {
+        self.rules = rules
+        self.defaultPause = defaultPause
+    }
 
-    public static let none = ImageBudgets([])
+    public static let none = ImageBudgets([], defaultPause: .zero)
 
     /// The rule for `url`, if a budget covers it. Prefixes are compared without regard to the scheme's
     /// and host's case.
