@@ -43,16 +43,10 @@ final class RawConnection: @unchecked Sendable {
 
     /// Waits up to `timeout` for bytes or for the peer to close.
     func read(timeout: Duration) async throws -> ReadResult {
-        let descriptor = self.descriptor
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        return try await Self.onThread {
-            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, milliseconds)
-            guard ready > 0 else { return .nothingWithin }
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            let count = recv(descriptor, &buffer, buffer.count, 0)
-            if count <= 0 { return .closed }
-            return .data(String(decoding: buffer[..<count], as: UTF8.self))
+        switch try await receive(timeout: timeout) {
+        case .bytes(let bytes): .data(String(decoding: bytes, as: UTF8.self))
+        case .closed: .closed
+        case .nothingWithin: .nothingWithin
         }
     }
 
