@@ -39,6 +39,19 @@ import Testing
         for (a, b) in zip(times, times.dropFirst()) { #expect(b - a == .milliseconds(50)) }
     }
 
+    @Test func reservationsAreSpacedByTheIntervalPlusTheMarginAndWaitOutAPause() {
+        var limiter = RateLimiter(configuration: .init(rate: .perSecond(1), margin: .milliseconds(100)))
+        let slots = (0..<3).map { _ in limiter.reserve(at: .origin) }
+        #expect(slots.map(\.sinceOrigin) == [.zero, .milliseconds(1100), .milliseconds(2200)])
+        limiter.pause(until: .at(10))
+        #expect(limiter.reserve(at: .at(5)) == .at(10))
+        #expect(limiter.reserve(at: .at(5)) == .at(10) + .milliseconds(1100))
+        // A limiter restored from what another instance stored continues where it left off.
+        var restored = RateLimiter(configuration: limiter.configuration, theoreticalArrival: limiter.theoreticalArrival,
+                                   pausedUntil: limiter.pausedUntil)
+        #expect(restored.reserve(at: .at(5)) == .at(10) + .milliseconds(2200))
+    }
+
     @Test func burstAllowsThatManyAtOnceThenPaces() {
         var limiter = RateLimiter(rate: .perSecond(1), burst: 5)
         let now = Instant.at(100)
