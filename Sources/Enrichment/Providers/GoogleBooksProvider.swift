@@ -53,7 +53,7 @@ public struct GoogleBooksProvider: CoverProvider {
         }
         let urls = (larger + [links.thumbnail].compactMap { $0 }).map(Self.coverURL)
         var seen = Set<String>()
-        let candidates = urls.filter { seen.insert($0).inserted }.map { ImageCandidate(url: $0, provider: id) }
+        let candidates = urls.filter { !$0.isEmpty && seen.insert($0).inserted }.map { ImageCandidate(url: $0, provider: id) }
         guard !candidates.isEmpty else { throw .notFound }
         return candidates
     }
