@@ -116,6 +116,8 @@ extension Configuration {
         public var poll: Duration
         /// Failed or crashed attempts after which a task is finished as failed.
         public var maxAttempts: Int
+        /// Longest a worker waits for a provider's free slot before postponing the entity.
+        public var budgetWait: Duration
         public var throttleDeferrals: Int
         public var throttleDefaultRetry: Duration
 
@@ -126,6 +128,7 @@ extension Configuration {
             lease = .seconds(try reader.integer(.leaseSeconds, in: 2...86_400))
             poll = .milliseconds(try reader.integer(.pollMilliseconds, in: 10...60_000))
             maxAttempts = try reader.integer(.jobMaxAttempts, in: 1...100)
+            budgetWait = .milliseconds(try reader.integer(.budgetWait, in: 0...600_000))
             throttleDeferrals = try reader.integer(.throttleDeferrals, in: 0...100)
             throttleDefaultRetry = .seconds(try reader.integer(.throttleDefaultRetry, in: 1...86_400))
         }

@@ -74,13 +74,15 @@ extension ConfigurationKey {
         "How often idle workers look for due work (new jobs wake them at once).")
     public static let jobMaxAttempts = ConfigurationKey("ENRICHER_JOB_MAX_ATTEMPTS", "5",
         "How often an entity's processing may fail or crash the worker (its lease then runs out) before the entity is finished as failed with the reason, so its job completes (1 to 100).")
+    public static let budgetWait = ConfigurationKey("ENRICHER_JOB_BUDGET_WAIT_MS", "2000",
+        "Longest a worker waits for a provider's next free slot. An entity whose next provider has none sooner goes back to the queue with what it found so far, due when the slot is (not a deferral), and the worker takes other work (0 to 600000).")
     public static let throttleDeferrals = ConfigurationKey("ENRICHER_THROTTLE_MAX_DEFERRALS", "3",
         "How often a job retries an entity every provider throttled, each after the wait the provider asked for, before reporting it deferred (left unmarked for a later run).")
     public static let throttleDefaultRetry = ConfigurationKey("ENRICHER_THROTTLE_DEFAULT_RETRY_SECONDS", "60",
         "Wait before retrying a throttled entity when the provider gave no Retry-After.")
 
     public static let enrichment: [ConfigurationKey] = [
-        jobMaxEntities, workers, queueSize, leaseSeconds, pollMilliseconds, jobMaxAttempts, throttleDeferrals, throttleDefaultRetry,
+        jobMaxEntities, workers, queueSize, leaseSeconds, pollMilliseconds, jobMaxAttempts, budgetWait, throttleDeferrals, throttleDefaultRetry,
     ]
 
     public static let providersDisabled = ConfigurationKey("ENRICHER_PROVIDERS_DISABLED", nil,

@@ -19,10 +19,14 @@ public struct EnrichmentEngine: Sendable {
     let library: CoverLibrary
     let entities: EntityRepository
     let selection: Selection
+    /// Longest a lookup waits for a provider's free slot before it is postponed; nil: it always waits.
+    let budgetWait: Duration?
     let logger: Logger
 
     public init(providers: ProviderRegistry, chains: ProviderChains,
-                downloader: CandidateDownloader, library: CoverLibrary, entities: EntityRepository, selection: Selection, logger: Logger) {
+                downloader: CandidateDownloader, library: CoverLibrary, entities: EntityRepository, selection: Selection,
+                budgetWait: Duration? = nil, logger: Logger) {
+        self.budgetWait = budgetWait
         self.providers = providers
         self.chains = chains
         self.downloader = downloader
@@ -35,9 +39,12 @@ public struct EnrichmentEngine: Sendable {
     /// The label of the entity's own image URL in `failureReason` and `coverImage.provider`.
     public static let ownImageSource = "imageUrl"
 
-    /// Looks the entity up and records the result on it. Throws only for database failures and
-    /// cancellation, in which case nothing was recorded.
-    public func enrich(_ entity: Entity, force: Bool, now: @Sendable () -> Date = Date.init) async throws -> EnrichmentOutcome {
+    /// Looks the entity up and records the result on it, or resumes a lookup that stopped to wait for a
+    /// provider's budget where it stopped. Throws `LookupPostponed` when the next provider's budget has no
+    /// slot within `budgetWait` (nothing recorded; resume with its progress), and otherwise only for
+    /// database failures and cancellation, in which case nothing was recorded.
+    public func enrich(_ entity: Entity, force: Bool, resuming: LookupProgress? = nil,
+                       now: @Sendable () -> Date = Date.init) async throws -> EnrichmentOutcome {
         if let lookup = entity.imageLookup {
             if lookup.permanentFailure {
                 return .skipped(reason: "permanent failure: \(lookup.failureReason ?? "nothing to search with")")
@@ -48,37 +55,49 @@ public struct EnrichmentEngine: Sendable {
         }
         var logger = self.logger
         logger[metadataKey: "entity"] = "\(entity.key)"
-        var report = LookupReport()
+        var progress = resuming ?? LookupProgress()
 
-        if let url = entity.draft.imageUrl {
+        if let url = entity.draft.imageUrl, !progress.asked.contains(Self.ownImageSource) {
+            progress.asked.append(Self.ownImageSource)
             switch await downloader.fetch(url, provider: nil, throttleStatuses: []) {
             case .success(let accepted):
                 return try await record(found: accepted, for: entity, now: now(), logger: logger)
             case .failure(let refusal):
-                report.add(Self.ownImageSource, refusal)
+                progress.report.add(Self.ownImageSource, refusal)
             }
         }
 
         let query = LookupQuery(entity)
         guard query.identifier != nil || query.title != nil else {
             var reason = "no \(entity.mediaType.identifier == .isbn ? "ISBN" : "barcode") and no title to search with"
-            if !report.answers.isEmpty { reason += "; " + report.summary }
+            if !progress.report.answers.isEmpty { reason += "; " + progress.report.summary }
             let lookup = ImageLookup(lookupAttemptedAt: now(), failureReason: reason, permanentFailure: true)
             try Task.checkCancellation()
             try await entities.recordLookup(entity.key, coverImage: entity.coverImage, imageLookup: lookup)
             return .permanent(reason: reason)
         }
 
-        let context = providers.makeContext()
+        let context = providers.makeContext(known: progress.products)
         var accepted: [AcceptedImage] = []
         chain: for id in chains[entity.mediaType] {
-            guard let provider = providers.enabled[id], provider.mediaTypes.contains(entity.mediaType) else { continue }
+            guard let provider = providers.enabled[id], provider.mediaTypes.contains(entity.mediaType),
+                  !progress.asked.contains(id.rawValue) else { continue }
             try Task.checkCancellation()
+            // A provider with no free slot soon: the worker takes other work meanwhile (not after a find
+            // in `best` mode, which would have to be downloaded again).
+            if let budgetWait, accepted.isEmpty, let comeBack = await providers.guards[id]?.budget.admission(within: budgetWait) {
+                progress.products = await context.products()
+                logger.debug("waiting for the provider's budget; postponed", metadata: [
+                    "provider": "\(id.rawValue)", "until": "\(Self.timestamp(comeBack))",
+                ])
+                throw LookupPostponed(provider: id, until: comeBack, progress: progress)
+            }
+            progress.asked.append(id.rawValue)
             let candidates: [ImageCandidate]
             do {
                 candidates = try await providers.lookUp(id, provider, query: query, context: context)
             } catch {
-                report.add(id.rawValue, error)
+                progress.report.add(id.rawValue, error)
                 logger.debug("provider answered", metadata: ["provider": "\(id.rawValue)", "answer": "\(error)"])
                 continue
             }
@@ -94,9 +113,10 @@ public struct EnrichmentEngine: Sendable {
                     refusals.append(refusal)
                 }
             }
-            report.add(id.rawValue, refusals: refusals)
+            progress.report.add(id.rawValue, refusals: refusals)
         }
         try Task.checkCancellation()
+        let report = progress.report
 
         if let best = selection == .first ? accepted.first : accepted.max(by: { $0.pixels < $1.pixels }) {
             return try await record(found: best, for: entity, now: now(), logger: logger)
@@ -147,7 +167,7 @@ public struct EnrichmentEngine: Sendable {
 }
 
 /// What each source answered, gathered into `failureReason`.
-struct LookupReport {
+struct LookupReport: Equatable, Codable {
     private(set) var answers: [String] = []
     /// Some source throttled: it might have had the cover.
     private(set) var throttled = false
@@ -195,6 +215,26 @@ struct LookupReport {
     private mutating func noteThrottle(_ wait: Duration?) {
         throttled = true
         if let wait { retryAfter = max(retryAfter ?? wait, wait) }
+    }
+
+    private enum CodingKeys: String, CodingKey { case answers, throttled, retryAfterMilliseconds, failed }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        answers = try container.decode([String].self, forKey: .answers)
+        throttled = try container.decode(Bool.self, forKey: .throttled)
+        failed = try container.decode(Bool.self, forKey: .failed)
+        retryAfter = try container.decodeIfPresent(Int64.self, forKey: .retryAfterMilliseconds).map { .milliseconds($0) }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(answers, forKey: .answers)
+        try container.encode(throttled, forKey: .throttled)
+        try container.encode(failed, forKey: .failed)
+        try container.encodeIfPresent(retryAfter.map { Int64($0.seconds * 1000) }, forKey: .retryAfterMilliseconds)
     }
 }
 

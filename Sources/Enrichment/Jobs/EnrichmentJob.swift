@@ -114,6 +114,8 @@ public struct ClaimedTask: Sendable, Equatable {
     /// What is known of the last of them: the error a worker caught, or when the attempt that never
     /// ended had started.
     public var lastFailure: String? = nil
+    /// How far the lookup got before it was postponed to wait for a provider's budget; nil: from the start.
+    public var progress: LookupProgress? = nil
 }
 
 /// `prefix` and 20 random base-32 characters (100 bits): ids of jobs and scans.

@@ -1,6 +1,7 @@
 import EnricherCore
 import Foundation
 import Logging
+import Synchronization
 
 /// Runs queued enrichment work. A feeder claims due tasks from MongoDB in batches, with a lease, into a
 /// bounded in-memory queue (`queueSize`; it claims only what fits, so nothing is loaded ahead of the
@@ -42,6 +43,8 @@ public final class EnrichmentWorker: Sendable {
     let logger: Logger
     /// Distinguishes this process's claims from every other's.
     let instance = UUID().uuidString.lowercased()
+    /// When tasks this process postponed become due, so the feeder claims them then and not at its next poll.
+    private let postponedDue = Mutex<[Date]>([])
 
     public init(configuration: Configuration, store: JobStore, entities: EntityRepository, engine: EnrichmentEngine, signal: WorkSignal,
                 events: WorkSignal? = nil, logger: Logger) {
@@ -90,7 +93,7 @@ public final class EnrichmentWorker: Sendable {
             do {
                 let claimed = try await store.claim(limit: space, owner: "\(instance)-\(claims)", lease: configuration.lease)
                 if claimed.isEmpty {
-                    await signal.wait(timeout: configuration.poll)
+                    await signal.wait(timeout: untilNextDue())
                 } else {
                     queue.push(claimed)
                 }
@@ -99,6 +102,17 @@ public final class EnrichmentWorker: Sendable {
                 await signal.wait(timeout: configuration.poll)
             }
         }
+    }
+
+    /// How long an idle feeder waits: its poll, or less when a task it postponed falls due sooner.
+    private func untilNextDue() -> Duration {
+        let now = Date()
+        let next = postponedDue.withLock { due -> Date? in
+            due.removeAll { $0 <= now }
+            return due.min()
+        }
+        guard let next else { return configuration.poll }
+        return min(configuration.poll, .milliseconds(Int64(next.timeIntervalSince(now) * 1000) + 1))
     }
 
     /// Keeps the leases of tasks waiting in the queue, every third of a lease.
@@ -136,6 +150,16 @@ public final class EnrichmentWorker: Sendable {
             }
             let entity = outcome.taskOutcome.isFinal && store.events != nil ? try await entities.get(task.key) : nil
             try await record(task, outcome: outcome.taskOutcome, detail: outcome.detail, entity: entity, logger: logger)
+        } catch let postponed as LookupPostponed {
+            // Our own budget is busy: the worker takes other work, and the task comes back when a slot is
+            // near, where it stopped. Not a throttle, not a deferral.
+            do {
+                try await store.postpone(task, until: postponed.until, progress: postponed.progress,
+                                         detail: "waiting for \(postponed.provider.rawValue)'s rate budget")
+                postponedDue.withLock { $0.append(postponed.until) }
+            } catch {
+                logger.error("could not postpone the task; it will be retried when its lease expires", metadata: ["error": "\(error)"])
+            }
         } catch is CancellationError {
             // Shutting down: give the work back so the next process takes it at once.
             _ = try? await store.requeue(task, dueAt: Date(), deferred: false)
@@ -202,7 +226,7 @@ public final class EnrichmentWorker: Sendable {
             let reason = lookup.failureReason ?? ""
             return lookup.permanentFailure ? .permanent(reason: reason) : .notFound(reason: reason)
         }
-        return try await engine.enrich(entity, force: task.force)
+        return try await engine.enrich(entity, force: task.force, resuming: task.progress)
     }
 
     /// Runs `body` while renewing the task's lease every third of its length.

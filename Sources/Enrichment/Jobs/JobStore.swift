@@ -199,7 +199,9 @@ public struct JobStore: Sendable {
                 failures: failures,
                 lastFailure: failures == 0 ? nil : document["lastFailure"]?.stringValue ?? startedAt[id].map {
                     "the worker stopped during the attempt started at \($0.formatted(.iso8601)) (it crashed, or its lease ran out)"
-                }
+                },
+                // Progress that no longer reads (written by another version) only costs asking again.
+                progress: document["progress"]?.documentValue.flatMap { try? BSONDecoder().decode(LookupProgress.self, from: $0) }
             )
         }
     }
@@ -241,17 +243,31 @@ public struct JobStore: Sendable {
             set["relay"] = true
         }
         return try await tasks.updateOne(["_id": .string(task.id), "owner": .string(task.owner)],
-                                         ["$set": .document(set), "$unset": ["owner": ""]]).matchedCount == 1
+                                         ["$set": .document(set), "$unset": ["owner": "", "progress": ""]]).matchedCount == 1
     }
 
     /// Puts a task back in the queue, due at `dueAt` (a throttled entity, or work given back at shutdown).
+    /// A deferral starts the lookup over; work given back keeps the progress of an earlier postponement.
     @discardableResult
     public func requeue(_ task: ClaimedTask, dueAt: Date, deferred: Bool, detail: String? = nil) async throws -> Bool {
         var set: BSONDocument = ["dueAt": .date(dueAt)]
         if let detail { set["detail"] = .string(detail) }
-        var update: BSONDocument = ["$set": .document(set), "$unset": ["owner": "", "startedAt": ""]]
+        var unset: BSONDocument = ["owner": "", "startedAt": ""]
+        if deferred { unset["progress"] = "" }
+        var update: BSONDocument = ["$set": .document(set), "$unset": .document(unset)]
         if deferred { update["$inc"] = ["deferrals": 1] }
         return try await tasks.updateOne(["_id": .string(task.id), "owner": .string(task.owner)], update).matchedCount == 1
+    }
+
+    /// Puts a task whose lookup waits for a provider's budget back in the queue, due `until`, with how far
+    /// it got. Neither a deferral nor an attempt: its claim is not counted.
+    @discardableResult
+    public func postpone(_ task: ClaimedTask, until: Date, progress: LookupProgress, detail: String) async throws -> Bool {
+        try await tasks.updateOne(["_id": .string(task.id), "owner": .string(task.owner)], [
+            "$set": ["dueAt": .date(until), "progress": .document(try BSONEncoder().encode(progress)), "detail": .string(detail)],
+            "$unset": ["owner": "", "startedAt": ""],
+            "$inc": ["attempts": -1],
+        ]).matchedCount == 1
     }
 
     /// Finishes the job's queued tasks no worker has started as `deferred` (left unmarked for a later run),

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A retail product as a barcode database (UPCitemdb) describes it.
-public struct Product: Sendable, Equatable {
+public struct Product: Sendable, Equatable, Codable {
     public var title: String
     /// Retailer image URLs: untrusted, often dead; a last resort.
     public var imageURLs: [String]
@@ -23,9 +23,20 @@ public actor LookupContext {
     /// is reentrant across the `await`, so memoising only finished answers would let two through).
     private var answers: [String: Task<Result<Product, ProviderFailure>, Never>] = [:]
 
-    /// `lookup` is nil when no barcode database is enabled.
-    public init(productLookup lookup: ProductLookup?) {
+    /// `lookup` is nil when no barcode database is enabled. `known`: products an earlier part of the
+    /// same trip found (a lookup resumed after waiting for a provider's budget).
+    public init(productLookup lookup: ProductLookup?, known: [String: Product] = [:]) {
         self.lookup = lookup
+        answers = known.mapValues { product in Task { .success(product) } }
+    }
+
+    /// The products found so far, by barcode (failures are not kept: a resumed trip may ask again).
+    public func products() async -> [String: Product] {
+        var found: [String: Product] = [:]
+        for (barcode, answer) in answers {
+            if case .success(let product) = await answer.value { found[barcode] = product }
+        }
+        return found
     }
 
     /// The product for a barcode; `.configuration` when no barcode database is enabled.

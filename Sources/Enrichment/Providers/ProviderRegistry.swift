@@ -117,9 +117,10 @@ public struct ProviderRegistry: Sendable {
         }
     }
 
-    /// A fresh context for one entity's trip through its chain.
-    public func makeContext() -> LookupContext {
-        LookupContext(productLookup: productLookup)
+    /// A context for one entity's trip through its chain, knowing the products found before it stopped
+    /// to wait (when it resumes).
+    public func makeContext(known: [String: Product] = [:]) -> LookupContext {
+        LookupContext(productLookup: productLookup, known: known)
     }
 
     /// Why a provider is off (switched off, or the configuration keys it still needs), or nil when it runs.

@@ -21,6 +21,8 @@ public actor ProviderBudget {
     private let collection: MongoCollection
     private var waiting: [(continuation: CheckedContinuation<Date, any Error>, longestPause: Duration)] = []
     private var reserving = false
+    /// Requests whose slots are being reserved right now (taken from `waiting`).
+    private var inReservation = 0
     /// The state last read or written, for status when the database does not answer.
     private var lastSeen: RateLimiter
     /// Slots of a fast budget reserved ahead (at most 100 ms' worth), earliest first, so that a
@@ -33,6 +35,9 @@ public actor ProviderBudget {
     /// How long a reservation's round trip took lately: slots are reserved at least twice that far
     /// ahead, so a request does not find its slot already past when the answer comes back.
     private var lead: Duration = .zero
+    /// The slot after those of the requests told to come back later (`admission(within:)`): the next
+    /// one told so comes back after them.
+    private var comeBackHorizon: Date?
 
     /// Slots reserved in one round trip at most.
     static let batch = 8
@@ -80,6 +85,24 @@ public actor ProviderBudget {
             if slack == 0 || -slot.timeIntervalSinceNow <= slack { return slot }
             try Task.checkCancellation()
         }
+    }
+
+    /// Whether a request should wait here for its slot: nil when the next free slot is within `wait` (as
+    /// this instance knows the budget: the document as last written, and the requests already waiting
+    /// for a slot here); otherwise when it should come back: half of `wait` before the slot after the
+    /// last request told to come back, so that those told come back one slot apart. Reserves nothing: a
+    /// request that comes back asks again.
+    public func admission(within wait: Duration) -> Date? {
+        guard ahead.isEmpty else { return nil }
+        let now = Date()
+        let interval = lastSeen.interval
+        let next = Self.date(lastSeen.earliestAllowed(at: Self.instant(Self.milliseconds(now))))
+            .addingTimeInterval(interval.seconds * Double(waiting.count + inReservation))
+        if next.timeIntervalSince(now) <= wait.seconds { return nil }
+        let slot = max(next, comeBackHorizon ?? next)
+        comeBackHorizon = slot.addingTimeInterval(interval.seconds)
+        // Back a little before the slot, so that the claim's round trips do not leave it unused.
+        return slot.addingTimeInterval(-wait.seconds / 2)
     }
 
     /// The provider said "slow down": no request from any instance before `wait` has passed.
@@ -137,6 +160,8 @@ public actor ProviderBudget {
         while !waiting.isEmpty {
             let batch = Array(waiting.prefix(Self.batch))
             waiting.removeFirst(batch.count)
+            inReservation = batch.count
+            defer { inReservation = 0 }
             do {
                 let extra = batch.count < Self.batch ? prefetch : 0
                 let slots = try await reserveInDatabase(batch.map(\.longestPause) + Array(repeating: .zero, count: extra))
