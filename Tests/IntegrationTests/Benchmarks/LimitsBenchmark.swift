@@ -15,12 +15,14 @@ struct LimitsBenchmark {
     static let environment = ProcessInfo.processInfo.environment
     static let enabled = environment["ENRICHER_BENCH"] == "limits"
     static let rate = 5.0
-    /// The guarded (rate-limited) API services of each provider used, by media type.
-    static let providers: [(mediaType: MediaType, kind: FakeProvider.Kind, name: String, services: Set<FakeService>)] = [
-        (.books, .openLibrary, "openlibrary", [.openLibrary]),
-        (.movies, .tmdb, "tmdb", [.tmdb]),
-        (.games, .giantBomb, "giantbomb", [.giantBomb]),
-        (.musics, .musicBrainz, "musicbrainz", [.musicBrainz, .coverArtArchive]),
+    /// What each provider limits, by media type: its API, and for MusicBrainz the Cover Art Archive too,
+    /// its listings and its images (requests to coverartarchive.org before the redirect).
+    static let providers: [(mediaType: MediaType, kind: FakeProvider.Kind, name: String, limit: FakeLimit)] = [
+        (.books, .openLibrary, "openlibrary", FakeLimit(services: [.openLibrary], count: Int(rate), window: .seconds(1))),
+        (.movies, .tmdb, "tmdb", FakeLimit(services: [.tmdb], count: Int(rate), window: .seconds(1))),
+        (.games, .giantBomb, "giantbomb", FakeLimit(services: [.giantBomb], count: Int(rate), window: .seconds(1))),
+        (.musics, .musicBrainz, "musicbrainz",
+         FakeLimit(services: [.musicBrainz, .coverArtArchive], imageHost: "coverartarchive.org", count: Int(rate), window: .seconds(1))),
     ]
 
     /// Every album has the barcode the fake MusicBrainz knows (its fixture's own has a wrong check digit).
@@ -53,7 +55,7 @@ struct LimitsBenchmark {
     /// Guarded API requests each provider received.
     static func requests(_ world: FakeWorld) -> [String: Int] {
         Dictionary(uniqueKeysWithValues: providers.map { provider in
-            (provider.name, world[provider.kind].requests.filter { $0.service.map(provider.services.contains) ?? false }.count)
+            (provider.name, world[provider.kind].requests.filter(provider.limit.counts).count)
         })
     }
 
@@ -74,7 +76,7 @@ struct LimitsBenchmark {
         for instances in [1, 3] {
             let run = try await FakeWorld.with { world in
                 for provider in Self.providers {
-                    world[provider.kind].enforce(FakeLimit(services: provider.services, count: Int(Self.rate), window: .seconds(1)))
+                    world[provider.kind].enforce(provider.limit)
                 }
                 var settings = Self.settings(world, workers: 8)
                 settings["ENRICHER_DATABASE"] = TestDatabase.uniqueName("bench")

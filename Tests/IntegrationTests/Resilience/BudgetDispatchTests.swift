@@ -24,7 +24,7 @@ struct BudgetDispatchTests {
     func busyBudgetDoesNotHoldTheWorker() async throws {
         try await FakeWorld.with { world in
             world[.musicBrainz].options.storedBarcode = Self.musicBarcode
-            world[.musicBrainz].enforce(FakeLimit(services: [.musicBrainz, .coverArtArchive], count: 1, window: .seconds(1)))
+            world[.musicBrainz].enforce(FakeLimit(services: [.musicBrainz, .coverArtArchive], imageHost: "coverartarchive.org", count: 1, window: .seconds(1)))
             let settings = Self.settings(world, [
                 // A slot a second, shared by an album's four requests (search, release, Cover Art Archive, image).
                 ConfigurationKey.musicBrainzRate.name: "1/s",

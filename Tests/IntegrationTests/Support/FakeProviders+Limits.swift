@@ -7,11 +7,24 @@ struct FakeLimit: Sendable {
     var services: Set<FakeService>
     /// Only requests whose path starts with this count (Open Library covers by ISBN, not by ID).
     var pathPrefix: String?
+    /// Images from this host count too (the fake serves them as `/img/{host}/...`): the Cover Art
+    /// Archive's images are requests to `coverartarchive.org` before its redirect.
+    var imageHost: String?
     var count: Int
     var window: Duration
 
+    init(services: Set<FakeService>, pathPrefix: String? = nil, imageHost: String? = nil, count: Int, window: Duration) {
+        self.services = services
+        self.pathPrefix = pathPrefix
+        self.imageHost = imageHost
+        self.count = count
+        self.window = window
+    }
+
     func counts(_ request: RecordedRequest) -> Bool {
-        guard let service = request.service, services.contains(service) else { return false }
+        guard let service = request.service else { return false }
+        if service == .images, let imageHost { return request.path.hasPrefix("/img/\(imageHost)/") }
+        guard services.contains(service) else { return false }
         return pathPrefix.map { request.path.hasPrefix($0) } ?? true
     }
 
