@@ -63,7 +63,7 @@ public final class Application: Sendable {
         let api = APIHandler(APIDependencies(
             configuration: configuration, entities: EntityRepository(database: database), jobs: enrichment.jobs,
             covers: enrichment.covers, scans: enrichment.scans, webhooks: enrichment.webhooks.store,
-            registry: enrichment.registry, settings: enrichment.settings, chains: enrichment.chains, signal: enrichment.signal,
+            registry: enrichment.registry, chains: enrichment.chains, signal: enrichment.signal,
             readiness: { [database] in try await database.ping() },
             isTransient: { ($0 as? MongoError)?.isTransient ?? false }))
         server = HTTPServer(configuration: HTTPServerConfiguration(

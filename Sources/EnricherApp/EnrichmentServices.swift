@@ -13,7 +13,6 @@ import Resilience
 struct EnrichmentServices: Sendable {
     let client: Outbound.HTTPClient
     let inspector: ImageInspector
-    let settings: ProviderSettings
     let registry: ProviderRegistry
     let chains: ProviderChains
     let jobs: JobStore
@@ -26,7 +25,7 @@ struct EnrichmentServices: Sendable {
 
     /// Checks what the configuration reader cannot: provider names, chains, address ranges.
     static func validate(_ configuration: Configuration) throws(ConfigurationError) {
-        try ProviderSettings.validate(configuration.providers)
+        _ = try ProviderCatalog.all.disabled(configuration.providers)
         _ = try chains(configuration)
         _ = try addressPolicy(configuration)
         for (key, value) in configuration.webhooks.secrets where WebhookSecret(value) == nil {
@@ -44,15 +43,14 @@ struct EnrichmentServices: Sendable {
     }
 
     static func chains(_ configuration: Configuration) throws(ConfigurationError) -> ProviderChains {
-        try ProviderChains(configuration.providers.chains, serves: \.mediaTypes)
+        try ProviderChains(configuration.providers.chains, catalog: .all)
     }
 
     /// The media types scans cover: those whose chain has an enabled provider.
     static func scannedMediaTypes(_ configuration: Configuration) throws(ConfigurationError) -> [MediaType] {
-        let settings = ProviderSettings(configuration.providers)
-        let disabled = Set(configuration.providers.disabled.compactMap(ProviderID.init(rawValue:)))
-        let enabled = ProviderID.allCases.filter { ProviderRegistry.disabledReason($0, settings, disabled: disabled) == nil }
-        return try chains(configuration).mediaTypes(servedBy: Set(enabled))
+        let enabled = ProviderCatalog.all.enabled(ProviderSettings(configuration.providers),
+                                                  disabled: try ProviderCatalog.all.disabled(configuration.providers))
+        return try chains(configuration).mediaTypes(servedBy: enabled)
     }
 
     static func scanSettings(_ configuration: Configuration) -> ScanService.Settings {
@@ -61,7 +59,7 @@ struct EnrichmentServices: Sendable {
                              lease: configuration.jobs.lease, poll: min(configuration.jobs.poll, .seconds(1)))
     }
 
-    /// Every rate budget, shared through the database: one per provider, and Open Library's covers host.
+    /// Every rate budget, shared through the database: one per provider, and those of its hosts (Open Library's covers).
     static func budgets(_ configuration: Configuration, database: MongoDatabase) -> [String: ProviderBudget] {
         let resilience = configuration.resilience
         var budgets: [String: ProviderBudget] = [:]
@@ -75,19 +73,17 @@ struct EnrichmentServices: Sendable {
         return budgets
     }
 
-    /// Image downloads that spend a provider's budget: Open Library covers by ISBN, OCLC or LCCN have
-    /// their own; the Cover Art Archive's count against MusicBrainz's.
-    static func imageBudgets(_ providers: ProviderSettings, budgets: [String: ProviderBudget], defaultPause: Duration) -> ImageBudgets {
+    /// Image downloads that spend a provider's budget, as each descriptor says (Open Library covers by
+    /// ISBN, OCLC or LCCN have their own; the Cover Art Archive's count against MusicBrainz's).
+    static func imageBudgets(_ settings: ProviderSettings, budgets: [String: ProviderBudget], defaultPause: Duration) -> ImageBudgets {
         var rules: [ImageBudgets.Rule] = []
-        if let covers = budgets["openlibrary-covers"] {
-            for key in ["isbn", "oclc", "lccn"] {
-                rules.append(.init(prefix: "\(providers.openLibraryCoversURL)/b/\(key)/", budget: covers,
-                                   throttleStatuses: ProviderID.openLibrary.throttleStatuses))
+        for provider in ProviderCatalog.all.descriptors {
+            for imageBudget in provider.imageBudgets {
+                guard let budget = budgets[imageBudget.budget] else { continue }
+                rules += imageBudget.paths.map {
+                    .init(prefix: settings[imageBudget.host] + $0, budget: budget, throttleStatuses: provider.imageThrottleStatuses)
+                }
             }
-        }
-        if let musicBrainz = budgets[ProviderID.musicBrainz.rawValue] {
-            rules.append(.init(prefix: "\(providers.coverArtArchiveURL)/", budget: musicBrainz,
-                               throttleStatuses: ProviderID.musicBrainz.throttleStatuses))
         }
         return ImageBudgets(rules, defaultPause: defaultPause)
     }
@@ -96,7 +92,7 @@ struct EnrichmentServices: Sendable {
     static func guards(_ configuration: Configuration, budgets: [String: ProviderBudget], database: MongoDatabase) -> [ProviderID: ProviderGuard] {
         let resilience = configuration.resilience
         var guards: [ProviderID: ProviderGuard] = [:]
-        for id in ProviderID.allCases {
+        for id in ProviderCatalog.all.ids {
             guard let budget = budgets[id.rawValue] else { continue }
             let settings = ProviderGuard.Settings(
                 breaker: .init(
@@ -156,10 +152,10 @@ struct EnrichmentServices: Sendable {
             limits: ImageLimits(maxBytes: rules.maxBytes, maxPixels: rules.maxPixels, minShortSide: rules.minShortSide,
                                 placeholderSHA256s: rules.placeholderSHA256s),
             threads: rules.threads, queueLimit: rules.queueLimit, maxWaiting: 4 * rules.queueLimit, logger: logger)
-        settings = ProviderSettings(configuration.providers)
+        let settings = ProviderSettings(configuration.providers)
         let budgets = Self.budgets(configuration, database: database)
         registry = ProviderRegistry(settings: settings, fetcher: client, logger: logger,
-                                    disabled: Set(configuration.providers.disabled.compactMap(ProviderID.init(rawValue:))),
+                                    disabled: try ProviderCatalog.all.disabled(configuration.providers),
                                     guards: Self.guards(configuration, budgets: budgets, database: database), callBudget: outbound.providerTimeout)
         chains = try Self.chains(configuration)
         jobs = JobStore(database: database, events: WebhookEvents(publicURL: configuration.webhooks.publicURL))

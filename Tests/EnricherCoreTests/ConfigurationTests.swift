@@ -6,7 +6,7 @@ import Testing
 struct ConfigurationTests {
     @Test("defaults apply when nothing is set")
     func defaults() throws {
-        let configuration = try Configuration(environment: [:])
+        let configuration = try Configuration(environment: [:], providers: [])
         #expect(configuration.http.port == 8080)
         #expect(configuration.http.maxBodyBytes == 1 << 20)
         #expect(configuration.limits.batchMaxEntities == 1000)
@@ -31,7 +31,7 @@ struct ConfigurationTests {
     ])
     func invalid(key: String, value: String, reason: String) {
         do {
-            _ = try Configuration(environment: [key: value])
+            _ = try Configuration(environment: [key: value], providers: [])
             Issue.record("accepted \(key)=\(value)")
         } catch {
             #expect(error.description.hasPrefix("configuration \(key): "), "\(error)")
@@ -53,7 +53,7 @@ struct ConfigurationTests {
     func scanSchedule(text: String, problem: String?) throws {
         let now = try Date("2026-11-23T16:00:00Z", strategy: .iso8601)
         do {
-            let scans = try Configuration(environment: ["ENRICHER_SCAN_SCHEDULE": text], now: now).scans
+            let scans = try Configuration(environment: ["ENRICHER_SCAN_SCHEDULE": text], providers: [], now: now).scans
             #expect(problem == nil, "accepted '\(text)'")
             #expect((scans.schedule == nil) == (text == "off"))
         } catch {
@@ -65,14 +65,14 @@ struct ConfigurationTests {
 
     @Test("the scan time zone must be a zone name; the batch size and run time are bounded")
     func scanSettings() throws {
-        let berlin = try Configuration(environment: ["ENRICHER_SCAN_TIMEZONE": "Europe/Berlin"]).scans
+        let berlin = try Configuration(environment: ["ENRICHER_SCAN_TIMEZONE": "Europe/Berlin"], providers: []).scans
         #expect(berlin.timeZone.identifier == "Europe/Berlin")
         #expect(berlin.batchSize == 25 && berlin.maxRuntime == .seconds(3600))
         for (key, value, reason) in [("ENRICHER_SCAN_TIMEZONE", "Mars/Olympus", "is not a time zone name"),
                                      ("ENRICHER_SCAN_BATCH_SIZE", "0", "0 is outside 1...10000"),
                                      ("ENRICHER_SCAN_MAX_RUNTIME_SECONDS", "0", "0 is outside 1...86400")] {
-            #expect(throws: ConfigurationError.self) { try Configuration(environment: [key: value]) }
-            do { _ = try Configuration(environment: [key: value]) } catch {
+            #expect(throws: ConfigurationError.self) { try Configuration(environment: [key: value], providers: []) }
+            do { _ = try Configuration(environment: [key: value], providers: []) } catch {
                 #expect(error.description.hasPrefix("configuration \(key): ") && error.description.contains(reason), "\(error)")
             }
         }
@@ -83,13 +83,13 @@ struct ConfigurationTests {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("enricher-\(UUID()).json")
         defer { try? FileManager.default.removeItem(at: url) }
         try Data(#"{"ENRICHER_PORT": 9000, "ENRICHER_DATABASE": "fromfile"}"#.utf8).write(to: url)
-        let configuration = try Configuration(environment: ["ENRICHER_CONFIG_FILE": url.path, "ENRICHER_PORT": "9100"])
+        let configuration = try Configuration(environment: ["ENRICHER_CONFIG_FILE": url.path, "ENRICHER_PORT": "9100"], providers: [])
         #expect(configuration.http.port == 9100)
         #expect(configuration.database.name == "fromfile")
 
         try Data(#"{"ENRICHER_PROT": 9000}"#.utf8).write(to: url)
         #expect(throws: ConfigurationError.file(path: url.path, reason: "unknown setting ENRICHER_PROT")) {
-            try Configuration(environment: ["ENRICHER_CONFIG_FILE": url.path])
+            try Configuration(environment: ["ENRICHER_CONFIG_FILE": url.path], providers: [])
         }
     }
 
@@ -98,11 +98,77 @@ struct ConfigurationTests {
         let configuration = try Configuration(environment: [
             "ENRICHER_API_KEYS": "first-key-0123456789,second-key-0123456789",
             "MONGODB_URI": "mongodb://app:hunter2-password@db.example.com:27017/catalog?replicaSet=rs0",
-        ])
+        ], providers: [])
         #expect(configuration.apiKeys == ["first-key-0123456789", "second-key-0123456789"])
         let shown = Dictionary(uniqueKeysWithValues: configuration.effective.map { ($0.key, $0.value) })
         #expect(shown["ENRICHER_API_KEYS"] == "<redacted>")
         #expect(shown["MONGODB_URI"] == "mongodb://app:<redacted>@db.example.com:27017/catalog?replicaSet=rs0")
         #expect(!shown.values.contains { $0.contains("hunter2") || $0.contains("first-key") })
+    }
+
+    /// A provider as the enrichment module declares one, made up: the configuration sees only its keys.
+    static let example = ProviderKeys(
+        name: "example",
+        settings: [
+            .url(ConfigurationKey("ENRICHER_EXAMPLE_URL", "https://api.example.org", "Example API base URL.")),
+            .credential(ConfigurationKey("ENRICHER_EXAMPLE_TOKEN", nil, "Example token.", secret: true), required: true),
+            .option(ConfigurationKey("ENRICHER_EXAMPLE_SIZE", "small", "Example size: small or large.")) {
+                ["small", "large"].contains($0) ? nil : "must be small or large"
+            },
+        ],
+        budgets: [
+            ProviderKeys.Budget(name: "example", rate: .rate("Example", "EXAMPLE", "2/s", "2 req/s"), burst: .burst("Example", "EXAMPLE", "3")),
+            ProviderKeys.Budget(name: "example-images", rate: ConfigurationKey("ENRICHER_EXAMPLE_IMAGES_RATE", "10/min", "Example images."), burst: nil),
+        ],
+        dailyQuota: .dailyQuota("Example", "EXAMPLE", "0"))
+
+    @Test("a provider's keys join the table, are read as their kinds say, and known to the file")
+    func providerKeys() throws {
+        let table = ConfigurationKey.table(providers: [Self.example])
+        let names = table.map(\.name)
+        #expect(Set(names).count == names.count, "a key is listed twice")
+        for key in Self.example.settingKeys + Self.example.budgetKeys {
+            #expect(names.contains(key.name), "\(key.name) is not in the table")
+        }
+        #expect(table.first { $0 == .providersDisabled }?.meaning.hasSuffix("(example).") == true)
+        #expect(!ConfigurationKey.table(providers: []).contains { $0.name.contains("EXAMPLE") })
+
+        let configuration = try Configuration(environment: [
+            "ENRICHER_EXAMPLE_URL": "https://mirror.example.org/api/", "ENRICHER_EXAMPLE_TOKEN": " token-1234 ",
+        ], providers: [Self.example])
+        let values = Dictionary(uniqueKeysWithValues: configuration.providers.values.map { ($0.key.name, $0.value) })
+        #expect(values == ["ENRICHER_EXAMPLE_URL": "https://mirror.example.org/api", "ENRICHER_EXAMPLE_TOKEN": "token-1234",
+                           "ENRICHER_EXAMPLE_SIZE": "small"])
+        let own = try #require(configuration.resilience.rates["example"])
+        #expect(own.count == 2 && own.period == .seconds(1) && own.burst == 3)
+        let images = try #require(configuration.resilience.rates["example-images"])
+        #expect(images.count == 10 && images.period == .seconds(60) && images.burst == 1)
+        #expect(configuration.resilience.dailyQuotas["example"] == nil, "0 is no quota")
+        let shown = Dictionary(uniqueKeysWithValues: configuration.effective.map { ($0.key, $0.value) })
+        #expect(shown["ENRICHER_EXAMPLE_TOKEN"] == "<redacted>")
+        #expect(Set(shown.keys) == Set(names))
+
+        for (key, value, reason) in [("ENRICHER_EXAMPLE_URL", "ftp://example.org", "'ftp://example.org' is not an http or https URL"),
+                                     ("ENRICHER_EXAMPLE_URL", " ", "must not be empty"),
+                                     ("ENRICHER_EXAMPLE_SIZE", "huge", "must be small or large"),
+                                     ("ENRICHER_EXAMPLE_RATE", "fast", "is not count/period"),
+                                     ("ENRICHER_EXAMPLE_BURST", "0", "0 is outside 1...10000"),
+                                     ("ENRICHER_EXAMPLE_DAILY_QUOTA", "-1", "-1 is outside")] {
+            do {
+                _ = try Configuration(environment: [key: value], providers: [Self.example])
+                Issue.record("accepted \(key)=\(value)")
+            } catch {
+                #expect(error.description.hasPrefix("configuration \(key): ") && error.description.contains(reason), "\(error)")
+            }
+        }
+
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("enricher-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(#"{"ENRICHER_EXAMPLE_TOKEN": "from-file"}"#.utf8).write(to: url)
+        let fromFile = try Configuration(environment: ["ENRICHER_CONFIG_FILE": url.path], providers: [Self.example])
+        #expect(fromFile.providers.values[ConfigurationKey("ENRICHER_EXAMPLE_TOKEN", nil, "")] == "from-file")
+        #expect(throws: ConfigurationError.file(path: url.path, reason: "unknown setting ENRICHER_EXAMPLE_TOKEN")) {
+            try Configuration(environment: ["ENRICHER_CONFIG_FILE": url.path], providers: [])
+        }
     }
 }

@@ -18,42 +18,30 @@ struct ProviderParsingPropertyTests {
 
     static var settings: ProviderSettings {
         var settings = ProviderSettings()
-        settings.googleBooksAPIKey = "key"
-        settings.tmdbToken = "token"
-        settings.giantBombAPIKey = "key"
-        settings.igdbClientID = "client"
-        settings.igdbClientSecret = "secret"
+        settings[.googleBooksKey] = "key"
+        settings[.tmdbToken] = "token"
+        settings[.giantBombKey] = "key"
+        settings[.igdbClientID] = "client"
+        settings[.igdbClientSecret] = "secret"
         return settings
     }
 
     /// Queries each provider can work on: with a title or identifier of its own, and (for the
     /// title-search providers) with a barcode only, so the product lookup runs too.
-    static func queries(_ id: ProviderID) -> [LookupQuery] {
-        switch id {
-        case .openLibrary: [LookupQuery(mediaType: .books, isbn: ProviderAnswers.isbn), LookupQuery(mediaType: .books, title: "Slow reading", authors: ["John Miedema"])]
-        case .googleBooks: [LookupQuery(mediaType: .books, isbn: "9781429952040"), LookupQuery(mediaType: .books, title: "Dune", authors: ["Frank Herbert"])]
-        case .upcItemDB: [LookupQuery(mediaType: .books, isbn: "9780441018697"), LookupQuery(mediaType: .movies, barcode: "085391163926")]
-        case .tmdb: [LookupQuery(mediaType: .movies, title: "The Matrix", year: 1999), LookupQuery(mediaType: .movies, barcode: "085391163926")]
-        case .giantBomb: [LookupQuery(mediaType: .games, title: "Elden Ring"), LookupQuery(mediaType: .games, barcode: "722674120746")]
-        case .igdb: [LookupQuery(mediaType: .games, title: "The Witcher 3: Wild Hunt"), LookupQuery(mediaType: .games, barcode: "722674120746")]
-        case .musicBrainz: [LookupQuery(mediaType: .musics, barcode: "693723650725"), LookupQuery(mediaType: .musics, title: "Ágætis byrjun", artist: "Sigur Rós")]
-        }
-    }
+    static let queries: [ProviderID: [LookupQuery]] = [
+        .openLibrary: [LookupQuery(mediaType: .books, isbn: ProviderAnswers.isbn), LookupQuery(mediaType: .books, title: "Slow reading", authors: ["John Miedema"])],
+        .googleBooks: [LookupQuery(mediaType: .books, isbn: "9781429952040"), LookupQuery(mediaType: .books, title: "Dune", authors: ["Frank Herbert"])],
+        .upcItemDB: [LookupQuery(mediaType: .books, isbn: "9780441018697"), LookupQuery(mediaType: .movies, barcode: "085391163926")],
+        .tmdb: [LookupQuery(mediaType: .movies, title: "The Matrix", year: 1999), LookupQuery(mediaType: .movies, barcode: "085391163926")],
+        .giantBomb: [LookupQuery(mediaType: .games, title: "Elden Ring"), LookupQuery(mediaType: .games, barcode: "722674120746")],
+        .igdb: [LookupQuery(mediaType: .games, title: "The Witcher 3: Wild Hunt"), LookupQuery(mediaType: .games, barcode: "722674120746")],
+        .musicBrainz: [LookupQuery(mediaType: .musics, barcode: "693723650725"), LookupQuery(mediaType: .musics, title: "Ágætis byrjun", artist: "Sigur Rós")],
+    ]
 
-    static func provider(_ id: ProviderID, _ fetcher: any HTTPFetching) -> any CoverProvider {
-        switch id {
-        case .openLibrary: OpenLibraryProvider(settings: settings, fetcher: fetcher, logger: quiet)
-        case .googleBooks: GoogleBooksProvider(settings: settings, fetcher: fetcher, logger: quiet)
-        case .upcItemDB: UPCItemDBProvider(settings: settings, fetcher: fetcher, logger: quiet)
-        case .tmdb: TMDbProvider(settings: settings, fetcher: fetcher, logger: quiet)
-        case .giantBomb: GiantBombProvider(settings: settings, fetcher: fetcher, logger: quiet)
-        case .igdb: IGDBProvider(settings: settings, fetcher: fetcher, logger: quiet)
-        case .musicBrainz: MusicBrainzProvider(settings: settings, fetcher: fetcher, logger: quiet)
-        }
-    }
-
-    @Test("every provider's lookup ends classified whatever its API answers", arguments: ProviderID.allCases)
+    @Test("every provider's lookup ends classified whatever its API answers", arguments: ProviderCatalog.all.ids)
     func lookups(_ id: ProviderID) async throws {
+        let descriptor = try #require(ProviderCatalog.all[id])
+        let queries = try #require(Self.queries[id], "no queries for \(id)")
         let seed = PropertySeed.make("provider lookups: \(id.rawValue)")
         var generator = SplitMix64(seed: seed)
         let now = Date()
@@ -61,10 +49,10 @@ struct ProviderParsingPropertyTests {
         for iteration in 0..<Self.iterations {
             // The first lookup gets the real answers untouched: parsing them must give candidates.
             let answers = RandomProviderAnswers(seed: generator.next(), now: now, pristine: iteration == 0)
-            let provider = Self.provider(id, answers)
+            let provider = descriptor.make(settings: Self.settings, fetcher: answers, logger: Self.quiet)
             let upc = UPCItemDBProvider(settings: Self.settings, fetcher: answers, logger: Self.quiet)
             let context = LookupContext { barcode async throws(ProviderFailure) -> Product in try await upc.product(barcode: barcode) }
-            let query = generator.pick(Self.queries(id))
+            let query = generator.pick(queries)
             let result: Result<[ImageCandidate], ProviderFailure>
             do throws(ProviderFailure) {
                 result = .success(try await provider.candidates(for: query, context: context))

@@ -70,15 +70,15 @@ struct ProviderRulesTests {
         #expect(!TwitchToken(accessToken: "t", expiresIn: 30, obtainedAt: start).isUsable(at: start))
     }
 
-    @Test("registry names the missing configuration keys")
+    @Test("a descriptor names the missing credentials")
     func missingCredentials() {
         var settings = ProviderSettings()
-        #expect(ProviderRegistry.missingCredentials(.openLibrary, settings) == nil)
-        #expect(ProviderRegistry.missingCredentials(.googleBooks, settings) == "ENRICHER_GOOGLEBOOKS_API_KEY is not set")
-        #expect(ProviderRegistry.missingCredentials(.igdb, settings) == "ENRICHER_IGDB_CLIENT_ID and ENRICHER_IGDB_CLIENT_SECRET are not set")
-        settings.igdbClientID = "id"
-        settings.tmdbToken = ""
-        #expect(ProviderRegistry.missingCredentials(.igdb, settings) == "ENRICHER_IGDB_CLIENT_SECRET is not set")
-        #expect(ProviderRegistry.missingCredentials(.tmdb, settings) == "ENRICHER_TMDB_TOKEN is not set")
+        #expect(ProviderDescriptor.openLibrary.missingCredentials(settings) == nil)
+        #expect(ProviderDescriptor.googleBooks.missingCredentials(settings) == "ENRICHER_GOOGLEBOOKS_API_KEY is not set")
+        #expect(ProviderDescriptor.igdb.missingCredentials(settings) == "ENRICHER_IGDB_CLIENT_ID and ENRICHER_IGDB_CLIENT_SECRET are not set")
+        settings[.igdbClientID] = "id"
+        settings[.tmdbToken] = ""
+        #expect(ProviderDescriptor.igdb.missingCredentials(settings) == "ENRICHER_IGDB_CLIENT_SECRET is not set")
+        #expect(ProviderDescriptor.tmdb.missingCredentials(settings) == "ENRICHER_TMDB_TOKEN is not set")
     }
 }

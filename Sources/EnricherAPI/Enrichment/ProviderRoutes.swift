@@ -6,7 +6,6 @@ import HTTPCore
 /// and the chain each media type follows.
 struct ProviderRoutes: Sendable {
     let registry: ProviderRegistry
-    let settings: ProviderSettings
     let chains: ProviderChains
     let selection: Configuration.ImageRules.Selection
     let outbound: Configuration.Outbound
@@ -81,10 +80,10 @@ struct ProviderRoutes: Sendable {
             }
             views.append(View(
                 name: status.id.rawValue, enabled: status.enabled, disabledReason: status.reason, mediaTypes: status.mediaTypes,
-                baseUrls: settings.baseURLs(status.id),
+                baseUrls: status.baseURLs,
                 limits: Limits(callTimeoutSeconds: outbound.providerTimeout.components.seconds, maxResponseBytes: outbound.maxAPIResponseBytes,
                                rate: rate.map { "\($0.rate.count) per \($0.rate.period.components.seconds) s" } ?? "unlimited",
-                               burst: rate?.burst ?? 0, documentedRateLimit: status.id.documentedRateLimit),
+                               burst: rate?.burst ?? 0, documentedRateLimit: status.documentedRateLimit),
                 health: health))
         }
         var chainViews: [String: [String]] = [:]

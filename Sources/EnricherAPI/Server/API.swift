@@ -11,7 +11,6 @@ public struct APIDependencies: Sendable {
     public var scans: ScanService
     public var webhooks: WebhookStore
     public var registry: ProviderRegistry
-    public var settings: ProviderSettings
     public var chains: ProviderChains
     /// Wakes the workers when a job is queued.
     public var signal: WorkSignal
@@ -21,7 +20,7 @@ public struct APIDependencies: Sendable {
     public var isTransient: @Sendable (any Error) -> Bool
 
     public init(configuration: Configuration, entities: EntityRepository, jobs: JobStore, covers: CoverStore, scans: ScanService,
-                webhooks: WebhookStore, registry: ProviderRegistry, settings: ProviderSettings, chains: ProviderChains,
+                webhooks: WebhookStore, registry: ProviderRegistry, chains: ProviderChains,
                 signal: WorkSignal, readiness: @escaping @Sendable () async throws -> Void,
                 isTransient: @escaping @Sendable (any Error) -> Bool) {
         self.configuration = configuration
@@ -31,7 +30,6 @@ public struct APIDependencies: Sendable {
         self.scans = scans
         self.webhooks = webhooks
         self.registry = registry
-        self.settings = settings
         self.chains = chains
         self.signal = signal
         self.readiness = readiness
@@ -49,7 +47,7 @@ extension APIHandler {
         EnrichmentRoutes(jobs: dependencies.jobs, entities: dependencies.entities, signal: dependencies.signal,
                          maxEntities: configuration.jobs.maxEntities, limits: configuration.limits,
                          callbacksSigned: !configuration.webhooks.callbackSecrets.isEmpty).register(in: &router)
-        ProviderRoutes(registry: dependencies.registry, settings: dependencies.settings, chains: dependencies.chains,
+        ProviderRoutes(registry: dependencies.registry, chains: dependencies.chains,
                        selection: configuration.images.selection, outbound: configuration.outbound).register(in: &router)
         ImageRoutes(covers: dependencies.covers).register(in: &router)
         ScanRoutes(scans: dependencies.scans, limits: configuration.limits).register(in: &router)

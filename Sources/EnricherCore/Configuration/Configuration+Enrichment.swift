@@ -141,7 +141,9 @@ extension Configuration {
         /// Every provider setting by key, absent when unset.
         public var values: [ConfigurationKey: String]
 
-        init(_ reader: ConfigurationReader) throws(ConfigurationError) {
+        /// Reads each provider's settings as its kind says: base URLs must be http(s) URLs (a trailing
+        /// slash dropped), options must pass their provider's check.
+        init(_ reader: ConfigurationReader, providers: [ProviderKeys]) throws(ConfigurationError) {
             disabled = reader.list(.providersDisabled).map { $0.lowercased() }
             chains = [
                 .books: reader.list(.chainBooks).map { $0.lowercased() },
@@ -150,15 +152,23 @@ extension Configuration {
                 .musics: reader.list(.chainMusics).map { $0.lowercased() },
             ]
             var values: [ConfigurationKey: String] = [:]
-            for key in ConfigurationKey.providers {
-                if let value = reader.raw(key)?.trimmingCharacters(in: .whitespaces), !value.isEmpty { values[key] = value }
-            }
-            for key in ConfigurationKey.providers where key.name.hasSuffix("_URL") {
-                guard let url = values[key] else { throw .invalid(key: key.name, reason: "must not be empty") }
-                guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
-                    throw .invalid(key: key.name, reason: "'\(url)' is not an http or https URL")
+            for setting in providers.flatMap(\.settings) {
+                let key = setting.key
+                let value = reader.raw(key)?.trimmingCharacters(in: .whitespaces) ?? ""
+                switch setting.kind {
+                case .url:
+                    guard !value.isEmpty else { throw .invalid(key: key.name, reason: "must not be empty") }
+                    guard let parsed = URL(string: value), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+                        throw .invalid(key: key.name, reason: "'\(value)' is not an http or https URL")
+                    }
+                    values[key] = value.hasSuffix("/") ? String(value.dropLast()) : value
+                case .credential:
+                    if !value.isEmpty { values[key] = value }
+                case .option(let check):
+                    guard !value.isEmpty else { continue }
+                    if let reason = check(value) { throw .invalid(key: key.name, reason: reason) }
+                    values[key] = value
                 }
-                if url.hasSuffix("/") { values[key] = String(url.dropLast()) }
             }
             self.values = values
         }

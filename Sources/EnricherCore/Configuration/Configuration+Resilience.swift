@@ -9,7 +9,7 @@ extension Configuration {
             public var burst: Int
         }
 
-        /// By provider name (`openlibrary`, ...), and `openlibrary-covers` for covers by ISBN.
+        /// By budget name: each provider's own (`openlibrary`, ...), and its hosts' (`openlibrary-covers`).
         public var rates: [String: Rate]
         /// Added to every interval between two calls of one budget, in percent of it.
         public var marginPercent: Int
@@ -31,33 +31,28 @@ extension Configuration {
         public var retryBase: Duration
         public var retryCap: Duration
 
-        static let providerKeys: [(name: String, rate: ConfigurationKey, burst: ConfigurationKey)] = [
-            ("openlibrary", .openLibraryRate, .openLibraryBurst), ("googlebooks", .googleBooksRate, .googleBooksBurst),
-            ("upcitemdb", .upcItemDBRate, .upcItemDBBurst), ("tmdb", .tmdbRate, .tmdbBurst),
-            ("giantbomb", .giantBombRate, .giantBombBurst), ("igdb", .igdbRate, .igdbBurst),
-            ("musicbrainz", .musicBrainzRate, .musicBrainzBurst),
-        ]
-
-        init(_ reader: ConfigurationReader) throws(ConfigurationError) {
+        init(_ reader: ConfigurationReader, providers: [ProviderKeys]) throws(ConfigurationError) {
             var rates: [String: Rate] = [:]
-            for (name, rateKey, burstKey) in Self.providerKeys {
-                let (count, period) = try Self.rate(try reader.string(rateKey), key: rateKey)
-                rates[name] = Rate(count: count, period: period, burst: try reader.integer(burstKey, in: 1...10_000))
+            var quotas: [String: Int] = [:]
+            for provider in providers {
+                for budget in provider.budgets {
+                    let (count, period) = try Self.rate(try reader.string(budget.rate), key: budget.rate)
+                    var burst = 1
+                    if let key = budget.burst { burst = try reader.integer(key, in: 1...10_000) }
+                    rates[budget.name] = Rate(count: count, period: period, burst: burst)
+                }
+                if let key = provider.dailyQuota {
+                    let limit = try reader.integer(key, in: 0...100_000_000)
+                    if limit > 0 { quotas[provider.name] = limit }
+                }
             }
-            let (coversCount, coversPeriod) = try Self.rate(try reader.string(.openLibraryCoversRate), key: .openLibraryCoversRate)
-            rates["openlibrary-covers"] = Rate(count: coversCount, period: coversPeriod, burst: 1)
             self.rates = rates
+            dailyQuotas = quotas
             marginPercent = try reader.integer(.rateMarginPercent, in: 0...100)
             egressID = try reader.string(.egressID)
             guard egressID.range(of: #"^[A-Za-z0-9._:-]{1,64}$"#, options: .regularExpression) != nil else {
                 throw .invalid(key: ConfigurationKey.egressID.name, reason: "must be 1 to 64 letters, digits or . _ : -")
             }
-            var quotas: [String: Int] = [:]
-            for (name, key) in [("googlebooks", ConfigurationKey.googleBooksDaily), ("upcitemdb", .upcItemDBDaily)] {
-                let limit = try reader.integer(key, in: 0...100_000_000)
-                if limit > 0 { quotas[name] = limit }
-            }
-            dailyQuotas = quotas
             breakerWindow = try reader.integer(.breakerWindow, in: 1...10_000)
             breakerMinimumCalls = try reader.integer(.breakerMinimumCalls, in: 1...10_000)
             guard breakerMinimumCalls <= breakerWindow else {

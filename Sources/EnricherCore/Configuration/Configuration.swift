@@ -52,9 +52,11 @@ public struct Configuration: Sendable {
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// Reads every key: the environment first, then the file named by ENRICHER_CONFIG_FILE, then the default.
+    /// `providers` are the keys of every provider there is (their descriptors live in `Enrichment`).
     /// `now` is when the scan schedule's rule is checked from (start-up).
-    public init(environment: [String: String], now: Date = Date()) throws(ConfigurationError) {
-        let reader = try ConfigurationReader(environment: environment)
+    public init(environment: [String: String], providers providerKeys: [ProviderKeys], now: Date = Date()) throws(ConfigurationError) {
+        let keys = ConfigurationKey.table(providers: providerKeys)
+        let reader = try ConfigurationReader(environment: environment, known: Set(keys.map(\.name)))
         http = HTTP(
             host: try reader.string(.host),
             port: try reader.integer(.port, in: 0...65535),
@@ -98,8 +100,8 @@ public struct Configuration: Sendable {
         outbound = try Outbound(reader)
         images = try ImageRules(reader)
         jobs = try Jobs(reader)
-        providers = try Providers(reader)
-        resilience = try Resilience(reader)
+        providers = try Providers(reader, providers: providerKeys)
+        resilience = try Resilience(reader, providers: providerKeys)
         scans = try Scans(reader, now: now)
         webhooks = try Webhooks(reader)
         apiKeys = try reader.optionalString(.apiKeys)?
@@ -111,7 +113,7 @@ public struct Configuration: Sendable {
         guard Self.logLevels.contains(logLevel) else {
             throw .invalid(key: ConfigurationKey.logLevel.name, reason: "must be one of \(Self.logLevels.joined(separator: ", "))")
         }
-        effective = ConfigurationKey.all.map { key in
+        effective = keys.map { key in
             let value = reader.raw(key) ?? ""
             if key.secret && !value.isEmpty { return (key.name, Self.redacted) }
             if key == .mongoURI { return (key.name, Self.redact(mongoURI: value)) }
@@ -160,7 +162,8 @@ struct ConfigurationReader {
     let environment: [String: String]
     let file: [String: String]
 
-    init(environment: [String: String]) throws(ConfigurationError) {
+    /// `known`: the names a configuration file may use.
+    init(environment: [String: String], known: Set<String>) throws(ConfigurationError) {
         self.environment = environment
         guard let path = environment[ConfigurationKey.configFile.name], !path.isEmpty else {
             file = [:]
@@ -174,7 +177,6 @@ struct ConfigurationReader {
             throw .file(path: path, reason: "must hold a JSON object mapping setting names to values")
         }
         var values: [String: String] = [:]
-        let known = Set(ConfigurationKey.all.map(\.name))
         for (key, value) in object {
             guard known.contains(key) else {
                 throw .file(path: path, reason: "unknown setting \(key)")

@@ -86,7 +86,7 @@ extension ConfigurationKey {
     ]
 
     public static let providersDisabled = ConfigurationKey("ENRICHER_PROVIDERS_DISABLED", nil,
-        "Comma-separated provider names to switch off (openlibrary, googlebooks, upcitemdb, tmdb, giantbomb, igdb, musicbrainz).")
+        "Comma-separated provider names to switch off.")
     public static let chainBooks = ConfigurationKey("ENRICHER_CHAIN_BOOKS", "openlibrary,googlebooks,upcitemdb",
         "Providers asked for books, in order, after the entity's own imageUrl.")
     public static let chainMovies = ConfigurationKey("ENRICHER_CHAIN_MOVIES", "tmdb,upcitemdb",
@@ -95,31 +95,12 @@ extension ConfigurationKey {
         "Providers asked for games, in order, after the entity's own imageUrl.")
     public static let chainMusics = ConfigurationKey("ENRICHER_CHAIN_MUSICS", "musicbrainz,upcitemdb",
         "Providers asked for musics, in order, after the entity's own imageUrl.")
-    public static let openLibraryURL = ConfigurationKey("ENRICHER_OPENLIBRARY_URL", "https://openlibrary.org", "Open Library Books and Search API base URL.")
-    public static let openLibraryCoversURL = ConfigurationKey("ENRICHER_OPENLIBRARY_COVERS_URL", "https://covers.openlibrary.org", "Open Library Covers API base URL.")
-    public static let googleBooksURL = ConfigurationKey("ENRICHER_GOOGLEBOOKS_URL", "https://www.googleapis.com", "Google Books API base URL.")
-    public static let googleBooksKey = ConfigurationKey("ENRICHER_GOOGLEBOOKS_API_KEY", nil, "Google Books API key; without it Google Books is disabled.", secret: true)
-    public static let upcItemDBURL = ConfigurationKey("ENRICHER_UPCITEMDB_URL", "https://api.upcitemdb.com", "UPCitemdb API base URL.")
-    public static let upcItemDBKey = ConfigurationKey("ENRICHER_UPCITEMDB_USER_KEY", nil, "UPCitemdb paid-plan key; without it the free trial endpoint is used.", secret: true)
-    public static let tmdbURL = ConfigurationKey("ENRICHER_TMDB_URL", "https://api.themoviedb.org", "TMDb API base URL.")
-    public static let tmdbImageURL = ConfigurationKey("ENRICHER_TMDB_IMAGE_URL", "https://image.tmdb.org/t/p", "TMDb image base URL.")
-    public static let tmdbToken = ConfigurationKey("ENRICHER_TMDB_TOKEN", nil, "TMDb read access token (Bearer); without it TMDb is disabled.", secret: true)
-    public static let tmdbPosterSize = ConfigurationKey("ENRICHER_TMDB_POSTER_SIZE", "original", "TMDb poster size: w500, w780 or original.")
-    public static let giantBombURL = ConfigurationKey("ENRICHER_GIANTBOMB_URL", "https://www.giantbomb.com", "GiantBomb API base URL.")
-    public static let giantBombKey = ConfigurationKey("ENRICHER_GIANTBOMB_API_KEY", nil, "GiantBomb API key; without it GiantBomb is disabled.", secret: true)
-    public static let igdbURL = ConfigurationKey("ENRICHER_IGDB_URL", "https://api.igdb.com", "IGDB API base URL.")
-    public static let twitchTokenURL = ConfigurationKey("ENRICHER_TWITCH_TOKEN_URL", "https://id.twitch.tv", "Twitch OAuth base URL (IGDB tokens).")
-    public static let igdbClientID = ConfigurationKey("ENRICHER_IGDB_CLIENT_ID", nil, "Twitch client id for IGDB; without it IGDB is disabled.")
-    public static let igdbClientSecret = ConfigurationKey("ENRICHER_IGDB_CLIENT_SECRET", nil, "Twitch client secret for IGDB; without it IGDB is disabled.", secret: true)
-    public static let musicBrainzURL = ConfigurationKey("ENRICHER_MUSICBRAINZ_URL", "https://musicbrainz.org", "MusicBrainz WS/2 base URL.")
-    public static let coverArtArchiveURL = ConfigurationKey("ENRICHER_COVERARTARCHIVE_URL", "https://coverartarchive.org", "Cover Art Archive base URL.")
-    public static let coverArtMaxThumbnail = ConfigurationKey("ENRICHER_COVERARTARCHIVE_MAX_THUMBNAIL", "1200",
-        "Largest Cover Art Archive thumbnail wanted: 250, 500 or 1200.")
 
-    public static let providers: [ConfigurationKey] = [
-        providersDisabled, chainBooks, chainMovies, chainGames, chainMusics,
-        openLibraryURL, openLibraryCoversURL, googleBooksURL, googleBooksKey, upcItemDBURL, upcItemDBKey,
-        tmdbURL, tmdbImageURL, tmdbToken, tmdbPosterSize, giantBombURL, giantBombKey,
-        igdbURL, twitchTokenURL, igdbClientID, igdbClientSecret, musicBrainzURL, coverArtArchiveURL, coverArtMaxThumbnail,
-    ]
+    /// The keys choosing providers, `ENRICHER_PROVIDERS_DISABLED` naming those there are. Each provider's
+    /// own keys (base URLs, credentials, options) are its descriptor's.
+    static func chains(_ providers: [ProviderKeys]) -> [ConfigurationKey] {
+        let disabled = ConfigurationKey(providersDisabled.name, nil,
+            "Comma-separated provider names to switch off (\(providers.map(\.name).joined(separator: ", "))).")
+        return [disabled, chainBooks, chainMovies, chainGames, chainMusics]
+    }
 }

@@ -1,36 +1,21 @@
-/// The settings of resilience: per-provider rate limits and daily quotas, circuit breakers, retries.
+/// The settings of resilience: how per-provider rate limits and daily quotas are named, circuit breakers, retries.
 extension ConfigurationKey {
     /// `ENRICHER_<PROVIDER>_RATE`: requests per period ("1/s", "6/min", "100/5min", "200/h").
-    static func rate(_ provider: String, _ upper: String, _ value: String, _ documented: String) -> ConfigurationKey {
+    public static func rate(_ provider: String, _ upper: String, _ value: String, _ documented: String) -> ConfigurationKey {
         ConfigurationKey("ENRICHER_\(upper)_RATE", value,
             "Most \(provider) API calls per period, as count/period (s, min, h, or for example 5min); documented: \(documented).")
     }
 
-    static func burst(_ provider: String, _ upper: String, _ value: String) -> ConfigurationKey {
+    public static func burst(_ provider: String, _ upper: String, _ value: String) -> ConfigurationKey {
         ConfigurationKey("ENRICHER_\(upper)_BURST", value, "\(provider) calls allowed back to back before the rate applies.")
     }
 
-    public static let openLibraryRate = rate("Open Library", "OPENLIBRARY", "1/s", "1 req/s, 3 req/s with a contact in the User-Agent")
-    public static let openLibraryBurst = burst("Open Library", "OPENLIBRARY", "1")
-    public static let googleBooksRate = rate("Google Books", "GOOGLEBOOKS", "10/s", "1,000 per day per project")
-    public static let googleBooksBurst = burst("Google Books", "GOOGLEBOOKS", "1")
-    public static let googleBooksDaily = ConfigurationKey("ENRICHER_GOOGLEBOOKS_DAILY_QUOTA", "1000",
-        "Google Books calls per UTC day, counted in MongoDB so a restart keeps the count; 0: no quota.")
-    public static let upcItemDBDaily = ConfigurationKey("ENRICHER_UPCITEMDB_DAILY_QUOTA", "100",
-        "UPCitemdb calls per UTC day (trial plan: 100), counted in MongoDB so a restart keeps the count; 0: no quota.")
-    public static let upcItemDBRate = rate("UPCitemdb", "UPCITEMDB", "6/min", "about 6/min and 100/day per IP on the trial plan")
-    public static let upcItemDBBurst = burst("UPCitemdb", "UPCITEMDB", "1")
-    public static let tmdbRate = rate("TMDb", "TMDB", "40/s", "about 40 req/s")
-    public static let tmdbBurst = burst("TMDb", "TMDB", "1")
-    public static let giantBombRate = rate("GiantBomb", "GIANTBOMB", "200/h", "200 per resource per hour")
-    public static let giantBombBurst = burst("GiantBomb", "GIANTBOMB", "1")
-    public static let igdbRate = rate("IGDB", "IGDB", "4/s", "about 4 req/s")
-    public static let igdbBurst = burst("IGDB", "IGDB", "1")
-    public static let musicBrainzRate = rate("MusicBrainz (and the Cover Art Archive)", "MUSICBRAINZ", "1/s", "1 req/s per IP")
-    public static let musicBrainzBurst = burst("MusicBrainz", "MUSICBRAINZ", "1")
+    /// `ENRICHER_<PROVIDER>_DAILY_QUOTA`: calls per UTC day; `plan` says where the default comes from.
+    public static func dailyQuota(_ provider: String, _ upper: String, _ value: String, plan: String? = nil) -> ConfigurationKey {
+        ConfigurationKey("ENRICHER_\(upper)_DAILY_QUOTA", value,
+            "\(provider) calls per UTC day\(plan.map { " (\($0))" } ?? ""), counted in MongoDB so a restart keeps the count; 0: no quota.")
+    }
 
-    public static let openLibraryCoversRate = ConfigurationKey("ENRICHER_OPENLIBRARY_COVERS_RATE", "100/5min",
-        "Most Open Library cover downloads by ISBN per period (covers by cover ID are not limited); documented: 100 per 5 minutes per IP, then 403.")
     public static let rateMarginPercent = ConfigurationKey("ENRICHER_RATE_MARGIN_PERCENT", "3",
         "Safety margin on every provider limit, in percent: calls are spaced this much wider than the limit, and a call that would leave later than the margin allows takes a new slot, so arrivals at the provider never exceed its limit.")
     public static let egressID = ConfigurationKey("ENRICHER_EGRESS_ID", "shared",
@@ -59,10 +44,10 @@ extension ConfigurationKey {
     public static let retryBase = ConfigurationKey("ENRICHER_RETRY_BASE_MS", "200", "First retry's largest delay.")
     public static let retryCap = ConfigurationKey("ENRICHER_RETRY_CAP_MS", "10000", "Largest delay between retries.")
 
+    /// The settings every provider's budget and breaker share; each provider's own rate, burst and quota
+    /// keys are its descriptor's.
     public static let resilience: [ConfigurationKey] = [
-        openLibraryRate, openLibraryBurst, googleBooksRate, googleBooksBurst, googleBooksDaily, upcItemDBRate, upcItemDBBurst, upcItemDBDaily,
-        tmdbRate, tmdbBurst, giantBombRate, giantBombBurst, igdbRate, igdbBurst, musicBrainzRate, musicBrainzBurst,
-        openLibraryCoversRate, rateMarginPercent, egressID,
+        rateMarginPercent, egressID,
         breakerWindow, breakerMinimumCalls, breakerFailureRate, breakerWait, breakerMaxWait, breakerProbes,
         breakerSlowCall, breakerSlowCallRate, providerInFlight, retryAttempts, retryBase, retryCap,
     ]

@@ -1,5 +1,5 @@
 /// Every setting Enricher reads, with its default and meaning. The README's configuration table and
-/// `GET /v1/config` are both this list.
+/// `GET /v1/config` are both `table(providers:)`. A key is known by its name.
 public struct ConfigurationKey: Sendable, Hashable {
     public let name: String
     /// nil when the setting has no default.
@@ -8,12 +8,16 @@ public struct ConfigurationKey: Sendable, Hashable {
     /// Shown as `<redacted>` in logs and `GET /v1/config`.
     public let secret: Bool
 
-    init(_ name: String, _ defaultValue: String?, _ meaning: String, secret: Bool = false) {
+    public init(_ name: String, _ defaultValue: String?, _ meaning: String, secret: Bool = false) {
         self.name = name
         self.defaultValue = defaultValue
         self.meaning = meaning
         self.secret = secret
     }
+
+    public static func == (lhs: ConfigurationKey, rhs: ConfigurationKey) -> Bool { lhs.name == rhs.name }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
 }
 
 extension ConfigurationKey {
@@ -65,11 +69,18 @@ extension ConfigurationKey {
     public static let logLevel = ConfigurationKey("ENRICHER_LOG_LEVEL", "info",
         "trace, debug, info, notice, warning, error or critical.")
 
-    /// Every key, in the order the README lists them.
-    public static let all: [ConfigurationKey] = [
+    /// The service's own keys, before the sections of its parts.
+    public static let general: [ConfigurationKey] = [
         configFile, host, port, apiKeys, maxBodyBytes, readTimeout, headerTimeout, bodyTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount,
         accessLog, requestTimeout, maxConnections, shutdownGrace,
         mongoURI, database, dbThreads, dbQueueLimit, dbStartupTimeout, dbServerSelectionTimeout,
         batchMaxEntities, listDefaultLimit, listMaxLimit, logLevel,
-    ] + outbound + images + enrichment + providers + resilience + scans + webhooks
+    ]
+
+    /// Every key, in the order the README lists them: each provider's endpoints and credentials join the
+    /// providers section, its budgets the rate limits section.
+    public static func table(providers: [ProviderKeys]) -> [ConfigurationKey] {
+        general + outbound + images + enrichment + chains(providers) + providers.flatMap(\.settingKeys)
+            + providers.flatMap(\.budgetKeys) + resilience + scans + webhooks
+    }
 }

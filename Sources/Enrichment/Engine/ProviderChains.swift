@@ -9,19 +9,17 @@ public struct ProviderChains: Sendable, Equatable {
     }
 
     /// Reads the configured chains, refusing an unknown provider name or one that cannot serve the type.
-    public init(_ configured: [MediaType: [String]], serves: (ProviderID) -> Set<MediaType>) throws(ConfigurationError) {
+    public init(_ configured: [MediaType: [String]], catalog: ProviderCatalog) throws(ConfigurationError) {
         var chains: [MediaType: [ProviderID]] = [:]
         for mediaType in MediaType.allCases {
             let key = ProviderChains.key(mediaType)
             var chain: [ProviderID] = []
             for name in configured[mediaType] ?? [] {
-                guard let id = ProviderID(rawValue: name) else {
-                    throw .invalid(key: key.name, reason: "'\(name)' is not a provider; expected some of \(ProviderID.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                guard serves(id).contains(mediaType) else {
+                let provider = try catalog.descriptor(named: name, in: key)
+                guard provider.mediaTypes.contains(mediaType) else {
                     throw .invalid(key: key.name, reason: "\(name) does not serve \(mediaType.rawValue)")
                 }
-                if !chain.contains(id) { chain.append(id) }
+                if !chain.contains(provider.id) { chain.append(provider.id) }
             }
             chains[mediaType] = chain
         }

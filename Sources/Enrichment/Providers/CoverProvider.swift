@@ -1,40 +1,17 @@
 import EnricherCore
 import Foundation
 
-/// The cover-art sources Enricher knows. The raw value is the name used in configuration, logs,
-/// `failureReason` and `GET /v1/providers`.
-public enum ProviderID: String, Sendable, Codable, CaseIterable, Hashable, Comparable {
-    case openLibrary = "openlibrary"
-    case googleBooks = "googlebooks"
-    case upcItemDB = "upcitemdb"
-    case tmdb
-    case giantBomb = "giantbomb"
-    case igdb
-    /// MusicBrainz release search, with the Cover Art Archive for the image.
-    case musicBrainz = "musicbrainz"
+/// A provider's name: what configuration, logs, `failureReason` and `GET /v1/providers` call it. Each
+/// provider declares its own beside its code (`ProviderID.openLibrary` in `OpenLibraryProvider.swift`);
+/// `ProviderCatalog.all` says which there are.
+public struct ProviderID: RawRepresentable, Sendable, Codable, Hashable, Comparable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
 
     public static func < (lhs: ProviderID, rhs: ProviderID) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    /// The statuses with which the provider's API says "slow down" (../shared/providers/README.md).
-    public var throttleStatuses: Set<Int> {
-        switch self {
-        case .openLibrary: [403, 429]
-        case .giantBomb: [420, 429]
-        case .musicBrainz: [503, 429]
-        case .googleBooks, .upcItemDB, .tmdb, .igdb: [429]
-        }
-    }
-
-    /// The media types the provider can serve.
-    public var mediaTypes: Set<MediaType> {
-        switch self {
-        case .openLibrary, .googleBooks: [.books]
-        case .upcItemDB: Set(MediaType.allCases)
-        case .tmdb: [.movies]
-        case .giantBomb, .igdb: [.games]
-        case .musicBrainz: [.musics]
-        }
-    }
+    public var description: String { rawValue }
 }
 
 /// What an entity offers a provider to search with.
@@ -115,18 +92,19 @@ public enum ProviderFailure: Error, Sendable, Equatable, CustomStringConvertible
 /// One cover-art source. A provider turns a query into image candidates; downloading and
 /// validating them is the engine's job, so every provider is judged by the same rules.
 public protocol CoverProvider: Sendable {
-    var id: ProviderID { get }
+    /// What Enricher knows of the provider: its name, media types, settings, limits, statuses.
+    var descriptor: ProviderDescriptor { get }
     /// Looks the entity up. An empty result is never returned: "nothing" is `ProviderFailure.notFound`.
     func candidates(for query: LookupQuery, context: LookupContext) async throws(ProviderFailure) -> [ImageCandidate]
-    /// How the provider's image host answers "slow down" (for example Open Library covers: 403).
-    /// A candidate download with one of these statuses is a throttle, not a broken image.
-    var imageThrottleStatuses: Set<Int> { get }
 }
 
 extension CoverProvider {
-    /// The media types this provider can serve.
-    public var mediaTypes: Set<MediaType> { id.mediaTypes }
+    public var id: ProviderID { descriptor.id }
 
-    /// Its image hosts say "slow down" as its API does.
-    public var imageThrottleStatuses: Set<Int> { id.throttleStatuses }
+    /// The media types this provider can serve.
+    public var mediaTypes: Set<MediaType> { descriptor.mediaTypes }
+
+    /// How the provider's image host answers "slow down" (for example Open Library covers: 403).
+    /// A candidate download with one of these statuses is a throttle, not a broken image.
+    public var imageThrottleStatuses: Set<Int> { descriptor.imageThrottleStatuses }
 }

@@ -6,7 +6,7 @@ import Outbound
 /// GiantBomb game search by name. Needs an API key and a User-Agent of our own (generic ones get 403);
 /// the HTTP client sends the configured one.
 public struct GiantBombProvider: CoverProvider {
-    public let id = ProviderID.giantBomb
+    public var descriptor: ProviderDescriptor { .giantBomb }
     static let maxGames = 3
 
     private let baseURL: String
@@ -15,10 +15,9 @@ public struct GiantBombProvider: CoverProvider {
     private let logger: Logger
 
     public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger) {
-        baseURL = settings.giantBombURL
-        apiKey = Secret(settings.giantBombAPIKey)
-        // 420 "Enhance Your Calm" is GiantBomb's burst blocking.
-        http = ProviderHTTP(service: "GiantBomb", fetcher: fetcher, throttleStatuses: ProviderID.giantBomb.throttleStatuses)
+        baseURL = settings[.giantBombURL]
+        apiKey = Secret(settings[.giantBombKey])
+        http = ProviderHTTP(service: "GiantBomb", fetcher: fetcher, throttleStatuses: ProviderDescriptor.giantBomb.throttleStatuses)
         self.logger = logger.tagged(.giantBomb)
     }
 
@@ -74,4 +73,26 @@ public struct GiantBombProvider: CoverProvider {
             var medium_url: String?
         }
     }
+}
+
+extension ProviderID {
+    public static let giantBomb = ProviderID(rawValue: "giantbomb")
+}
+
+extension ConfigurationKey {
+    public static let giantBombURL = ConfigurationKey("ENRICHER_GIANTBOMB_URL", "https://www.giantbomb.com", "GiantBomb API base URL.")
+    public static let giantBombKey = ConfigurationKey("ENRICHER_GIANTBOMB_API_KEY", nil, "GiantBomb API key; without it GiantBomb is disabled.", secret: true)
+    public static let giantBombRate = rate("GiantBomb", "GIANTBOMB", "200/h", "200 per resource per hour")
+    public static let giantBombBurst = burst("GiantBomb", "GIANTBOMB", "1")
+}
+
+extension ProviderDescriptor {
+    /// 420 "Enhance Your Calm" is GiantBomb's burst blocking.
+    public static let giantBomb = ProviderDescriptor(
+        id: .giantBomb, displayName: "GiantBomb", mediaTypes: [.games],
+        settings: [.url(.giantBombURL), .credential(.giantBombKey, required: true)],
+        rate: .giantBombRate, burst: .giantBombBurst,
+        documentedRateLimit: "200 requests per resource per hour",
+        throttleStatuses: [420, 429],
+        make: { GiantBombProvider(settings: $0, fetcher: $1, logger: $2) })
 }

@@ -11,7 +11,7 @@ import Outbound
 /// second request, through the same fetcher (the provider's rate budget and quota), and the largest
 /// size is offered first, the search's thumbnail last.
 public struct GoogleBooksProvider: CoverProvider {
-    public let id = ProviderID.googleBooks
+    public var descriptor: ProviderDescriptor { .googleBooks }
 
     private let baseURL: String
     private let apiKey: Secret
@@ -19,9 +19,9 @@ public struct GoogleBooksProvider: CoverProvider {
     private let logger: Logger
 
     public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger) {
-        baseURL = settings.googleBooksURL
-        apiKey = Secret(settings.googleBooksAPIKey)
-        http = ProviderHTTP(service: "Google Books", fetcher: fetcher, throttleStatuses: ProviderID.googleBooks.throttleStatuses)
+        baseURL = settings[.googleBooksURL]
+        apiKey = Secret(settings[.googleBooksKey])
+        http = ProviderHTTP(service: "Google Books", fetcher: fetcher, throttleStatuses: ProviderDescriptor.googleBooks.throttleStatuses)
         self.logger = logger.tagged(.googleBooks)
     }
 
@@ -148,4 +148,26 @@ public struct GoogleBooksProvider: CoverProvider {
             var reason: String?
         }
     }
+}
+
+extension ProviderID {
+    public static let googleBooks = ProviderID(rawValue: "googlebooks")
+}
+
+extension ConfigurationKey {
+    public static let googleBooksURL = ConfigurationKey("ENRICHER_GOOGLEBOOKS_URL", "https://www.googleapis.com", "Google Books API base URL.")
+    public static let googleBooksKey = ConfigurationKey("ENRICHER_GOOGLEBOOKS_API_KEY", nil, "Google Books API key; without it Google Books is disabled.", secret: true)
+    public static let googleBooksRate = rate("Google Books", "GOOGLEBOOKS", "10/s", "1,000 per day per project")
+    public static let googleBooksBurst = burst("Google Books", "GOOGLEBOOKS", "1")
+    public static let googleBooksDaily = dailyQuota("Google Books", "GOOGLEBOOKS", "1000")
+}
+
+extension ProviderDescriptor {
+    public static let googleBooks = ProviderDescriptor(
+        id: .googleBooks, displayName: "Google Books", mediaTypes: [.books],
+        settings: [.url(.googleBooksURL), .credential(.googleBooksKey, required: true)],
+        rate: .googleBooksRate, burst: .googleBooksBurst, dailyQuota: .googleBooksDaily,
+        documentedRateLimit: "1,000 requests/day per project",
+        throttleStatuses: [429],
+        make: { GoogleBooksProvider(settings: $0, fetcher: $1, logger: $2) })
 }

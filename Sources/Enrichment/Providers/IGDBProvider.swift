@@ -5,7 +5,7 @@ import Outbound
 
 /// IGDB game search by name, authenticated with a Twitch app token (see `TwitchTokenSource`).
 public struct IGDBProvider: CoverProvider {
-    public let id = ProviderID.igdb
+    public var descriptor: ProviderDescriptor { .igdb }
     static let maxGames = 3
 
     private let baseURL: String
@@ -15,10 +15,10 @@ public struct IGDBProvider: CoverProvider {
     private let logger: Logger
 
     public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger) {
-        baseURL = settings.igdbURL
-        clientID = settings.igdbClientID ?? ""
+        baseURL = settings[.igdbURL]
+        clientID = settings[.igdbClientID]
         tokens = TwitchTokenSource(settings: settings, fetcher: fetcher)
-        http = ProviderHTTP(service: "IGDB", fetcher: fetcher, throttleStatuses: ProviderID.igdb.throttleStatuses)
+        http = ProviderHTTP(service: "IGDB", fetcher: fetcher, throttleStatuses: ProviderDescriptor.igdb.throttleStatuses)
         self.logger = logger.tagged(.igdb)
     }
 
@@ -79,4 +79,30 @@ public struct IGDBProvider: CoverProvider {
             var url: String?
         }
     }
+}
+
+extension ProviderID {
+    public static let igdb = ProviderID(rawValue: "igdb")
+}
+
+extension ConfigurationKey {
+    public static let igdbURL = ConfigurationKey("ENRICHER_IGDB_URL", "https://api.igdb.com", "IGDB API base URL.")
+    public static let twitchTokenURL = ConfigurationKey("ENRICHER_TWITCH_TOKEN_URL", "https://id.twitch.tv", "Twitch OAuth base URL (IGDB tokens).")
+    public static let igdbClientID = ConfigurationKey("ENRICHER_IGDB_CLIENT_ID", nil, "Twitch client id for IGDB; without it IGDB is disabled.")
+    public static let igdbClientSecret = ConfigurationKey("ENRICHER_IGDB_CLIENT_SECRET", nil, "Twitch client secret for IGDB; without it IGDB is disabled.", secret: true)
+    public static let igdbRate = rate("IGDB", "IGDB", "4/s", "about 4 req/s")
+    public static let igdbBurst = burst("IGDB", "IGDB", "1")
+}
+
+extension ProviderDescriptor {
+    public static let igdb = ProviderDescriptor(
+        id: .igdb, displayName: "IGDB", mediaTypes: [.games],
+        settings: [
+            .url(.igdbURL), .url(.twitchTokenURL),
+            .credential(.igdbClientID, required: true), .credential(.igdbClientSecret, required: true),
+        ],
+        rate: .igdbRate, burst: .igdbBurst,
+        documentedRateLimit: "about 4 req/s",
+        throttleStatuses: [429],
+        make: { IGDBProvider(settings: $0, fetcher: $1, logger: $2) })
 }

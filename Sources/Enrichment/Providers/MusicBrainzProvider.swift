@@ -7,8 +7,7 @@ import Outbound
 /// image. MusicBrainz allows 1 request per second, so releases are tried one at a time and the
 /// first with front art ends the search.
 public struct MusicBrainzProvider: CoverProvider {
-    public let id = ProviderID.musicBrainz
-    /// Cover Art Archive images are served by archive.org, which answers 503 (or 429) to "slow down".
+    public var descriptor: ProviderDescriptor { .musicBrainz }
     static let maxReleases = 3
 
     private let baseURL: String
@@ -20,15 +19,16 @@ public struct MusicBrainzProvider: CoverProvider {
     private let logger: Logger
 
     public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger) {
-        baseURL = settings.musicBrainzURL
-        archiveURL = settings.coverArtArchiveURL
-        maxThumbnail = settings.coverArtMaxThumbnail
+        baseURL = settings[.musicBrainzURL]
+        archiveURL = settings[.coverArtArchiveURL]
+        maxThumbnail = Int(settings[.coverArtMaxThumbnail]) ?? 1200
         // MusicBrainz: 503 when over 1 req/s. A search's 404 is a wrong base URL; a release
         // lookup's 404 is a release that is gone.
-        search = ProviderHTTP(service: "MusicBrainz", fetcher: fetcher, throttleStatuses: ProviderID.musicBrainz.throttleStatuses)
-        release = ProviderHTTP(service: "MusicBrainz", fetcher: fetcher, throttleStatuses: ProviderID.musicBrainz.throttleStatuses, notFoundStatuses: [404])
+        let throttleStatuses = ProviderDescriptor.musicBrainz.throttleStatuses
+        search = ProviderHTTP(service: "MusicBrainz", fetcher: fetcher, throttleStatuses: throttleStatuses)
+        release = ProviderHTTP(service: "MusicBrainz", fetcher: fetcher, throttleStatuses: throttleStatuses, notFoundStatuses: [404])
         // Cover Art Archive: 404 = no art, a normal answer.
-        archive = ProviderHTTP(service: "Cover Art Archive", fetcher: fetcher, throttleStatuses: ProviderID.musicBrainz.throttleStatuses, notFoundStatuses: [404])
+        archive = ProviderHTTP(service: "Cover Art Archive", fetcher: fetcher, throttleStatuses: throttleStatuses, notFoundStatuses: [404])
         self.logger = logger.tagged(.musicBrainz)
     }
 
@@ -159,4 +159,35 @@ public struct MusicBrainzProvider: CoverProvider {
             var thumbnails: [String: String]?
         }
     }
+}
+
+extension ProviderID {
+    /// MusicBrainz release search, with the Cover Art Archive for the image.
+    public static let musicBrainz = ProviderID(rawValue: "musicbrainz")
+}
+
+extension ConfigurationKey {
+    public static let musicBrainzURL = ConfigurationKey("ENRICHER_MUSICBRAINZ_URL", "https://musicbrainz.org", "MusicBrainz WS/2 base URL.")
+    public static let coverArtArchiveURL = ConfigurationKey("ENRICHER_COVERARTARCHIVE_URL", "https://coverartarchive.org", "Cover Art Archive base URL.")
+    /// The largest Cover Art Archive thumbnail wanted; the original when none fits.
+    public static let coverArtMaxThumbnail = ConfigurationKey("ENRICHER_COVERARTARCHIVE_MAX_THUMBNAIL", "1200",
+        "Largest Cover Art Archive thumbnail wanted: 250, 500 or 1200.")
+    public static let musicBrainzRate = rate("MusicBrainz (and the Cover Art Archive)", "MUSICBRAINZ", "1/s", "1 req/s per IP")
+    public static let musicBrainzBurst = burst("MusicBrainz", "MUSICBRAINZ", "1")
+}
+
+extension ProviderDescriptor {
+    /// Cover Art Archive images are served by archive.org, which answers 503 (or 429) to "slow down", as
+    /// MusicBrainz does; its downloads count against MusicBrainz's budget.
+    public static let musicBrainz = ProviderDescriptor(
+        id: .musicBrainz, displayName: "MusicBrainz", mediaTypes: [.musics],
+        settings: [
+            .url(.musicBrainzURL), .url(.coverArtArchiveURL),
+            .option(.coverArtMaxThumbnail) { ["250", "500", "1200"].contains($0) ? nil : "must be 250, 500 or 1200" },
+        ],
+        rate: .musicBrainzRate, burst: .musicBrainzBurst,
+        documentedRateLimit: "1 req/s per IP, then 503",
+        throttleStatuses: [503, 429],
+        imageBudgets: [ImageBudget(budget: "musicbrainz", host: .coverArtArchiveURL, paths: ["/"])],
+        make: { MusicBrainzProvider(settings: $0, fetcher: $1, logger: $2) })
 }

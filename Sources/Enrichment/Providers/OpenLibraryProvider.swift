@@ -6,8 +6,7 @@ import Outbound
 /// Open Library: the Books API by ISBN (its cover-ID URLs are not rate limited), the Covers API by
 /// ISBN as a fallback, and title search for books without an ISBN.
 public struct OpenLibraryProvider: CoverProvider {
-    public let id = ProviderID.openLibrary
-    /// Covers by ISBN answer 403 after 100 requests per 5 minutes per IP.
+    public var descriptor: ProviderDescriptor { .openLibrary }
 
     private let baseURL: String
     private let coversURL: String
@@ -15,9 +14,9 @@ public struct OpenLibraryProvider: CoverProvider {
     private let logger: Logger
 
     public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger) {
-        baseURL = settings.openLibraryURL
-        coversURL = settings.openLibraryCoversURL
-        http = ProviderHTTP(service: "Open Library", fetcher: fetcher, throttleStatuses: ProviderID.openLibrary.throttleStatuses)
+        baseURL = settings[.openLibraryURL]
+        coversURL = settings[.openLibraryCoversURL]
+        http = ProviderHTTP(service: "Open Library", fetcher: fetcher, throttleStatuses: ProviderDescriptor.openLibrary.throttleStatuses)
         self.logger = logger.tagged(.openLibrary)
     }
 
@@ -78,4 +77,31 @@ public struct OpenLibraryProvider: CoverProvider {
             var cover_i: ProviderNumber?
         }
     }
+}
+
+extension ProviderID {
+    public static let openLibrary = ProviderID(rawValue: "openlibrary")
+}
+
+extension ConfigurationKey {
+    public static let openLibraryURL = ConfigurationKey("ENRICHER_OPENLIBRARY_URL", "https://openlibrary.org", "Open Library Books and Search API base URL.")
+    public static let openLibraryCoversURL = ConfigurationKey("ENRICHER_OPENLIBRARY_COVERS_URL", "https://covers.openlibrary.org", "Open Library Covers API base URL.")
+    public static let openLibraryRate = rate("Open Library", "OPENLIBRARY", "1/s", "1 req/s, 3 req/s with a contact in the User-Agent")
+    public static let openLibraryBurst = burst("Open Library", "OPENLIBRARY", "1")
+    public static let openLibraryCoversRate = ConfigurationKey("ENRICHER_OPENLIBRARY_COVERS_RATE", "100/5min",
+        "Most Open Library cover downloads by ISBN per period (covers by cover ID are not limited); documented: 100 per 5 minutes per IP, then 403.")
+}
+
+extension ProviderDescriptor {
+    /// Covers by ISBN (OCLC, LCCN) answer 403 after 100 requests per 5 minutes per IP, so their downloads
+    /// spend a budget of their own; covers by cover ID are not limited.
+    public static let openLibrary = ProviderDescriptor(
+        id: .openLibrary, displayName: "Open Library", mediaTypes: [.books],
+        settings: [.url(.openLibraryURL), .url(.openLibraryCoversURL)],
+        rate: .openLibraryRate, burst: .openLibraryBurst,
+        hostBudgets: [ProviderKeys.Budget(name: "openlibrary-covers", rate: .openLibraryCoversRate, burst: nil)],
+        documentedRateLimit: "Books API 1 req/s (3 req/s with a contact in the User-Agent); covers by ISBN 100 per 5 min, then 403",
+        throttleStatuses: [403, 429],
+        imageBudgets: [ImageBudget(budget: "openlibrary-covers", host: .openLibraryCoversURL, paths: ["/b/isbn/", "/b/oclc/", "/b/lccn/"])],
+        make: { OpenLibraryProvider(settings: $0, fetcher: $1, logger: $2) })
 }

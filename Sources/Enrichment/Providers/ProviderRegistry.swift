@@ -10,20 +10,26 @@ public struct ProviderStatus: Sendable, Equatable, Codable {
     /// Why the provider is disabled; nil when it is enabled.
     public var reason: String?
     public var mediaTypes: [MediaType]
+    /// Where it calls, as configured.
+    public var baseURLs: [String]
+    /// What the provider documents about its limits.
+    public var documentedRateLimit: String
 
-    public init(id: ProviderID, enabled: Bool, reason: String? = nil, mediaTypes: [MediaType]) {
+    public init(id: ProviderID, enabled: Bool, reason: String? = nil, mediaTypes: [MediaType], baseURLs: [String] = [], documentedRateLimit: String = "") {
         self.id = id
         self.enabled = enabled
         self.reason = reason
         self.mediaTypes = mediaTypes
+        self.baseURLs = baseURLs
+        self.documentedRateLimit = documentedRateLimit
     }
 }
 
-/// Builds every provider from the settings, once, at start-up. A provider without its credentials,
-/// or named in `ENRICHER_PROVIDERS_DISABLED`, is disabled with the reason, never half-configured.
+/// Builds every provider of the catalog from the settings, once, at start-up. A provider without its
+/// credentials, or named in `ENRICHER_PROVIDERS_DISABLED`, is disabled with the reason, never half-configured.
 public struct ProviderRegistry: Sendable {
     public let enabled: [ProviderID: any CoverProvider]
-    /// Every provider, enabled or not, in `ProviderID` order.
+    /// Every provider of the catalog, enabled or not, in `ProviderID` order.
     public let status: [ProviderStatus]
     /// The barcode -> product lookup for `LookupContext`; nil when UPCitemdb is disabled.
     public let productLookup: LookupContext.ProductLookup?
@@ -33,40 +39,31 @@ public struct ProviderRegistry: Sendable {
 
     /// `guards` put each provider's API requests behind its rate limit (with retries of transient
     /// failures within `callBudget`) and its lookups behind its circuit breaker.
-    public init(settings: ProviderSettings, fetcher shared: any HTTPFetching, logger: Logger, disabled: Set<ProviderID> = [],
-                guards: [ProviderID: ProviderGuard] = [:], callBudget: Duration = .seconds(15)) {
+    public init(catalog: ProviderCatalog = .all, settings: ProviderSettings, fetcher shared: any HTTPFetching, logger: Logger,
+                disabled: Set<ProviderID> = [], guards: [ProviderID: ProviderGuard] = [:], callBudget: Duration = .seconds(15)) {
         self.guards = guards
-        func fetcher(_ id: ProviderID) -> any HTTPFetching {
-            guard let guardian = guards[id] else { return shared }
-            return GuardedFetcher(inner: shared, guardian: guardian, throttleStatuses: id.throttleStatuses, budget: callBudget)
-        }
-        let upcItemDB = UPCItemDBProvider(settings: settings, fetcher: fetcher(.upcItemDB), logger: logger)
-        let all: [any CoverProvider] = [
-            OpenLibraryProvider(settings: settings, fetcher: fetcher(.openLibrary), logger: logger),
-            GoogleBooksProvider(settings: settings, fetcher: fetcher(.googleBooks), logger: logger),
-            upcItemDB,
-            TMDbProvider(settings: settings, fetcher: fetcher(.tmdb), logger: logger),
-            GiantBombProvider(settings: settings, fetcher: fetcher(.giantBomb), logger: logger),
-            IGDBProvider(settings: settings, fetcher: fetcher(.igdb), logger: logger),
-            MusicBrainzProvider(settings: settings, fetcher: fetcher(.musicBrainz), logger: logger),
-        ]
         var enabled: [ProviderID: any CoverProvider] = [:]
         var status: [ProviderStatus] = []
-        for provider in all.sorted(by: { $0.id < $1.id }) {
-            let reason = Self.disabledReason(provider.id, settings, disabled: disabled)
+        for descriptor in catalog.descriptors.sorted(by: { $0.id < $1.id }) {
+            let reason = descriptor.disabledReason(settings, disabled: disabled)
             if let reason {
-                logger.notice("cover provider disabled", metadata: ["provider": "\(provider.id.rawValue)", "reason": "\(reason)"])
+                logger.notice("cover provider disabled", metadata: ["provider": "\(descriptor.id.rawValue)", "reason": "\(reason)"])
             } else {
-                enabled[provider.id] = provider
+                var fetcher = shared
+                if let guardian = guards[descriptor.id] {
+                    fetcher = GuardedFetcher(inner: shared, guardian: guardian, throttleStatuses: descriptor.throttleStatuses, budget: callBudget)
+                }
+                enabled[descriptor.id] = descriptor.make(settings: settings, fetcher: fetcher, logger: logger)
             }
             status.append(ProviderStatus(
-                id: provider.id, enabled: reason == nil, reason: reason,
-                mediaTypes: MediaType.allCases.filter(provider.mediaTypes.contains)
+                id: descriptor.id, enabled: reason == nil, reason: reason,
+                mediaTypes: MediaType.allCases.filter(descriptor.mediaTypes.contains),
+                baseURLs: descriptor.baseURLs(settings), documentedRateLimit: descriptor.documentedRateLimit
             ))
         }
         self.enabled = enabled
         self.status = status
-        if enabled[.upcItemDB] != nil {
+        if let upcItemDB = enabled[.upcItemDB] as? UPCItemDBProvider {
             // Whoever needs the product (TMDb for a title, UPCitemdb for its images), the request is
             // UPCitemdb's: its breaker admits it and its answer is recorded there.
             let guardian = guards[.upcItemDB]
@@ -121,29 +118,5 @@ public struct ProviderRegistry: Sendable {
     /// to wait (when it resumes).
     public func makeContext(known: [String: Product] = [:]) -> LookupContext {
         LookupContext(productLookup: productLookup, known: known)
-    }
-
-    /// Why a provider is off (switched off, or the configuration keys it still needs), or nil when it runs.
-    public static func disabledReason(_ id: ProviderID, _ settings: ProviderSettings, disabled: Set<ProviderID>) -> String? {
-        disabled.contains(id) ? "disabled by ENRICHER_PROVIDERS_DISABLED" : missingCredentials(id, settings)
-    }
-
-    /// Names the configuration keys a provider still needs, or nil when it has what it needs.
-    static func missingCredentials(_ id: ProviderID, _ settings: ProviderSettings) -> String? {
-        func missing(_ pairs: [(String, String?)]) -> String? {
-            let names = pairs.filter { ($0.1 ?? "").isEmpty }.map(\.0)
-            switch names.count {
-            case 0: return nil
-            case 1: return "\(names[0]) is not set"
-            default: return names.joined(separator: " and ") + " are not set"
-            }
-        }
-        switch id {
-        case .openLibrary, .upcItemDB, .musicBrainz: return nil
-        case .googleBooks: return missing([("ENRICHER_GOOGLEBOOKS_API_KEY", settings.googleBooksAPIKey)])
-        case .tmdb: return missing([("ENRICHER_TMDB_TOKEN", settings.tmdbToken)])
-        case .giantBomb: return missing([("ENRICHER_GIANTBOMB_API_KEY", settings.giantBombAPIKey)])
-        case .igdb: return missing([("ENRICHER_IGDB_CLIENT_ID", settings.igdbClientID), ("ENRICHER_IGDB_CLIENT_SECRET", settings.igdbClientSecret)])
-        }
     }
 }

@@ -6,7 +6,7 @@ import Outbound
 /// TMDb movie search by title (and year). TMDb has no barcode lookup, so a movie known only by its
 /// barcode is searched by the product title UPCitemdb gives, cleaned of format noise.
 public struct TMDbProvider: CoverProvider {
-    public let id = ProviderID.tmdb
+    public var descriptor: ProviderDescriptor { .tmdb }
     /// At most this many posters: the first results are the relevant ones.
     static let maxCandidates = 3
 
@@ -17,11 +17,12 @@ public struct TMDbProvider: CoverProvider {
     private let logger: Logger
 
     public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger) {
-        baseURL = settings.tmdbURL
-        imageURL = settings.tmdbImageURL.hasSuffix("/") ? String(settings.tmdbImageURL.dropLast()) : settings.tmdbImageURL
-        posterSize = settings.tmdbPosterSize
-        var http = ProviderHTTP(service: "TMDb", fetcher: fetcher, throttleStatuses: ProviderID.tmdb.throttleStatuses)
-        http.headers.append(("Authorization", "Bearer \(settings.tmdbToken ?? "")"))
+        baseURL = settings[.tmdbURL]
+        let imageURL = settings[.tmdbImageURL]
+        self.imageURL = imageURL.hasSuffix("/") ? String(imageURL.dropLast()) : imageURL
+        posterSize = settings[.tmdbPosterSize]
+        var http = ProviderHTTP(service: "TMDb", fetcher: fetcher, throttleStatuses: ProviderDescriptor.tmdb.throttleStatuses)
+        http.headers.append(("Authorization", "Bearer \(settings[.tmdbToken])"))
         self.http = http
         self.logger = logger.tagged(.tmdb)
     }
@@ -48,4 +49,35 @@ public struct TMDbProvider: CoverProvider {
             var release_date: String?
         }
     }
+}
+
+extension ProviderID {
+    public static let tmdb = ProviderID(rawValue: "tmdb")
+}
+
+extension ConfigurationKey {
+    public static let tmdbURL = ConfigurationKey("ENRICHER_TMDB_URL", "https://api.themoviedb.org", "TMDb API base URL.")
+    public static let tmdbImageURL = ConfigurationKey("ENRICHER_TMDB_IMAGE_URL", "https://image.tmdb.org/t/p", "TMDb image base URL.")
+    /// TMDb v4 read access token, sent as `Authorization: Bearer`.
+    public static let tmdbToken = ConfigurationKey("ENRICHER_TMDB_TOKEN", nil, "TMDb read access token (Bearer); without it TMDb is disabled.", secret: true)
+    /// Poster size segment of TMDb image URLs (`w500`, `w780`, `original`).
+    public static let tmdbPosterSize = ConfigurationKey("ENRICHER_TMDB_POSTER_SIZE", "original", "TMDb poster size: w500, w780 or original.")
+    public static let tmdbRate = rate("TMDb", "TMDB", "40/s", "about 40 req/s")
+    public static let tmdbBurst = burst("TMDb", "TMDB", "1")
+}
+
+extension ProviderDescriptor {
+    public static let tmdb = ProviderDescriptor(
+        id: .tmdb, displayName: "TMDb", mediaTypes: [.movies],
+        settings: [
+            .url(.tmdbURL), .url(.tmdbImageURL), .credential(.tmdbToken, required: true),
+            .option(.tmdbPosterSize) { size in
+                size == "original" || size.range(of: #"^w[0-9]{2,4}$"#, options: .regularExpression) != nil
+                    ? nil : "must be original or a width like w500"
+            },
+        ],
+        rate: .tmdbRate, burst: .tmdbBurst,
+        documentedRateLimit: "about 40 req/s, then 429",
+        throttleStatuses: [429],
+        make: { TMDbProvider(settings: $0, fetcher: $1, logger: $2) })
 }

@@ -1,3 +1,4 @@
+import EnricherCore
 import Foundation
 import Outbound
 
@@ -27,11 +28,11 @@ actor TwitchTokenSource {
     private var pending: Task<Result<TwitchToken, ProviderFailure>, Never>?
 
     init(settings: ProviderSettings, fetcher: any HTTPFetching) {
-        http = ProviderHTTP(service: "Twitch", fetcher: fetcher, throttleStatuses: ProviderID.igdb.throttleStatuses)
+        http = ProviderHTTP(service: "Twitch", fetcher: fetcher, throttleStatuses: ProviderDescriptor.igdb.throttleStatuses)
         // The URL carries the client secret (Twitch takes it as a query parameter).
-        tokenURL = Secret(ProviderURL.make(settings.twitchTokenURL, "/oauth2/token", query: [
-            ("client_id", settings.igdbClientID ?? ""),
-            ("client_secret", settings.igdbClientSecret ?? ""),
+        tokenURL = Secret(ProviderURL.make(settings[.twitchTokenURL], "/oauth2/token", query: [
+            ("client_id", settings[.igdbClientID]),
+            ("client_secret", settings[.igdbClientSecret]),
             ("grant_type", "client_credentials"),
         ]))
     }

@@ -7,7 +7,7 @@ import Outbound
 /// `LookupContext` (the product title feeds TMDb, GiantBomb and IGDB), and its retailer images are
 /// candidates of last resort.
 public struct UPCItemDBProvider: CoverProvider {
-    public let id = ProviderID.upcItemDB
+    public var descriptor: ProviderDescriptor { .upcItemDB }
 
     private let baseURL: String
     private let userKey: Secret?
@@ -15,9 +15,9 @@ public struct UPCItemDBProvider: CoverProvider {
     private let logger: Logger
 
     public init(settings: ProviderSettings, fetcher: any HTTPFetching, logger: Logger) {
-        baseURL = settings.upcItemDBURL
-        userKey = settings.upcItemDBUserKey.flatMap { $0.isEmpty ? nil : Secret($0) }
-        var http = ProviderHTTP(service: "UPCitemdb", fetcher: fetcher, throttleStatuses: ProviderID.upcItemDB.throttleStatuses)
+        baseURL = settings[.upcItemDBURL]
+        userKey = settings[.upcItemDBKey].isEmpty ? nil : Secret(settings[.upcItemDBKey])
+        var http = ProviderHTTP(service: "UPCitemdb", fetcher: fetcher, throttleStatuses: ProviderDescriptor.upcItemDB.throttleStatuses)
         if let userKey {
             http.headers += [("user_key", userKey.value), ("key_type", "3scale")]
         }
@@ -82,4 +82,28 @@ public struct UPCItemDBProvider: CoverProvider {
             var images: [String]?
         }
     }
+}
+
+extension ProviderID {
+    public static let upcItemDB = ProviderID(rawValue: "upcitemdb")
+}
+
+extension ConfigurationKey {
+    public static let upcItemDBURL = ConfigurationKey("ENRICHER_UPCITEMDB_URL", "https://api.upcitemdb.com", "UPCitemdb API base URL.")
+    /// Paid plan key: with it the `/prod/v1/lookup` endpoint and the `user_key` header are used.
+    public static let upcItemDBKey = ConfigurationKey("ENRICHER_UPCITEMDB_USER_KEY", nil, "UPCitemdb paid-plan key; without it the free trial endpoint is used.", secret: true)
+    public static let upcItemDBRate = rate("UPCitemdb", "UPCITEMDB", "6/min", "about 6/min and 100/day per IP on the trial plan")
+    public static let upcItemDBBurst = burst("UPCitemdb", "UPCITEMDB", "1")
+    public static let upcItemDBDaily = dailyQuota("UPCitemdb", "UPCITEMDB", "100", plan: "trial plan: 100")
+}
+
+extension ProviderDescriptor {
+    /// Every media type: a barcode is a barcode, and an ISBN-13 is an EAN.
+    public static let upcItemDB = ProviderDescriptor(
+        id: .upcItemDB, displayName: "UPCitemdb", mediaTypes: Set(MediaType.allCases),
+        settings: [.url(.upcItemDBURL), .credential(.upcItemDBKey, required: false)],
+        rate: .upcItemDBRate, burst: .upcItemDBBurst, dailyQuota: .upcItemDBDaily,
+        documentedRateLimit: "trial: 100/day and about 6/min per IP, then 429",
+        throttleStatuses: [429],
+        make: { UPCItemDBProvider(settings: $0, fetcher: $1, logger: $2) })
 }

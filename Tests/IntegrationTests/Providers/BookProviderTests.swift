@@ -224,7 +224,7 @@ struct GoogleBooksProviderTests {
     func invalidKey() async throws {
         try await FakeProvider.with(.googleBooks) { fake in
             var settings = fake.settings
-            settings.googleBooksAPIKey = "wrong"
+            settings[.googleBooksKey] = "wrong"
             let result = await providerFailure { () async throws(ProviderFailure) in try await Self.lookup(settings) }
             #expect(result == .configuration("Google Books rejected the API key (HTTP 400): API key not valid. Please pass a valid API key."))
         }
@@ -300,13 +300,13 @@ struct UPCItemDBProviderTests {
     func paidPlan() async throws {
         try await FakeProvider.with(.upcItemDB) { fake in
             var settings = fake.settings
-            settings.upcItemDBUserKey = FakeProvider.Credentials.upcItemDBUserKey
+            settings[.upcItemDBKey] = FakeProvider.Credentials.upcItemDBUserKey
             _ = try await UPCItemDBProvider(settings: settings, fetcher: LoopbackHTTP.shared, logger: .quiet).product(barcode: "9780441018697")
             let request = try #require(fake.requests.first)
             #expect(request.path == "/prod/v1/lookup")
             #expect(request.header("user_key") == FakeProvider.Credentials.upcItemDBUserKey && request.header("key_type") == "3scale")
 
-            settings.upcItemDBUserKey = "wrong"
+            settings[.upcItemDBKey] = "wrong"
             let provider = UPCItemDBProvider(settings: settings, fetcher: LoopbackHTTP.shared, logger: .quiet)
             await #expect(throws: ProviderFailure.configuration("UPCitemdb rejected the credentials (HTTP 401)")) {
                 try await provider.product(barcode: "9780441018697")

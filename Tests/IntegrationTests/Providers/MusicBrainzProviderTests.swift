@@ -51,13 +51,13 @@ struct MusicBrainzProviderTests {
         }
     }
 
-    @Test("the largest thumbnail within coverArtMaxThumbnail, else the original", arguments: [
+    @Test("the largest thumbnail within ENRICHER_COVERARTARCHIVE_MAX_THUMBNAIL, else the original", arguments: [
         (1200, "-1200.jpg"), (500, "-500.jpg"), (250, "-250.jpg"), (100, ".jpg"),
     ])
     func thumbnailChoice(max: Int, suffix: String) async throws {
         try await FakeProvider.with(.musicBrainz) { fake in
             var settings = fake.settings
-            settings.coverArtMaxThumbnail = max
+            settings[.coverArtMaxThumbnail] = String(max)
             let candidates = try await Self.lookup(settings)
             #expect(candidates.map(\.url) == [fake.imageURL(host: "coverartarchive.org", path: "\(Self.imagePath)\(suffix)")])
         }

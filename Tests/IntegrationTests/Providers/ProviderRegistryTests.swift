@@ -41,11 +41,11 @@ final class CapturedLogs: Sendable {
 struct ProviderRegistryTests {
     static func allCredentials() -> ProviderSettings {
         var settings = ProviderSettings()
-        settings.googleBooksAPIKey = "secret-google"
-        settings.tmdbToken = "secret-tmdb"
-        settings.giantBombAPIKey = "secret-giantbomb"
-        settings.igdbClientID = "secret-igdb-id"
-        settings.igdbClientSecret = "secret-igdb-secret"
+        settings[.googleBooksKey] = "secret-google"
+        settings[.tmdbToken] = "secret-tmdb"
+        settings[.giantBombKey] = "secret-giantbomb"
+        settings[.igdbClientID] = "secret-igdb-id"
+        settings[.igdbClientSecret] = "secret-igdb-secret"
         return settings
     }
 
@@ -60,7 +60,7 @@ struct ProviderRegistryTests {
         #expect(reasons[.giantBomb] == "ENRICHER_GIANTBOMB_API_KEY is not set")
         #expect(reasons[.igdb] == "ENRICHER_IGDB_CLIENT_ID and ENRICHER_IGDB_CLIENT_SECRET are not set")
         #expect(reasons[.openLibrary] == .some(nil))
-        #expect(registry.status.map(\.id) == ProviderID.allCases.sorted())
+        #expect(registry.status.map(\.id) == ProviderCatalog.all.ids.sorted())
         #expect(registry.status.first { $0.id == .upcItemDB }?.mediaTypes == [.books, .movies, .games, .musics])
         #expect(registry.status.first { $0.id == .tmdb }.map { !$0.enabled && $0.mediaTypes == [.movies] } == true)
         #expect(registry.productLookup != nil)
@@ -75,7 +75,7 @@ struct ProviderRegistryTests {
     func allEnabled() throws {
         let logs = CapturedLogs()
         let registry = ProviderRegistry(settings: Self.allCredentials(), fetcher: LoopbackHTTP.shared, logger: logs.logger)
-        #expect(registry.enabled.count == ProviderID.allCases.count)
+        #expect(registry.enabled.count == ProviderCatalog.all.ids.count)
         #expect(registry.status.allSatisfy { $0.enabled && $0.reason == nil })
         #expect(!logs.all.contains { line in line.message.contains("secret") || line.metadata.values.contains { $0.contains("secret") } })
     }

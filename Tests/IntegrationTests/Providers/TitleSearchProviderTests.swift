@@ -26,7 +26,7 @@ struct TMDbProviderTests {
     func badToken() async throws {
         try await FakeProvider.with(.tmdb) { fake in
             var settings = fake.settings
-            settings.tmdbToken = "wrong"
+            settings[.tmdbToken] = "wrong"
             let result = await providerFailure { () async throws(ProviderFailure) in
                 try await Self.provider(settings).candidates(for: LookupQuery(mediaType: .movies, title: "The Matrix"), context: LookupContext(productLookup: nil))
             }
@@ -127,7 +127,7 @@ struct GiantBombProviderTests {
     func envelopeCodes() async throws {
         try await FakeProvider.with(.giantBomb) { fake in
             var settings = fake.settings
-            settings.giantBombAPIKey = "wrong"
+            settings[.giantBombKey] = "wrong"
             #expect(await providerFailure { () async throws(ProviderFailure) in try await Self.lookup(settings) }
                 == .configuration("GiantBomb rejected the credentials (HTTP 401)"))
 
@@ -259,11 +259,11 @@ struct IGDBProviderTests {
     func badClient() async throws {
         try await FakeProvider.with(.igdb) { fake in
             var settings = fake.settings
-            settings.igdbClientSecret = "wrong"
+            settings[.igdbClientSecret] = "wrong"
             #expect(await providerFailure { () async throws(ProviderFailure) in try await Self.lookup(Self.provider(settings)) }
                 == .configuration("Twitch rejected the IGDB client credentials (HTTP 403): invalid client secret"))
             settings = fake.settings
-            settings.igdbClientID = "wrong"
+            settings[.igdbClientID] = "wrong"
             #expect(await providerFailure { () async throws(ProviderFailure) in try await Self.lookup(Self.provider(settings)) }
                 == .configuration("Twitch rejected the IGDB client credentials (HTTP 400): invalid client"))
             #expect(fake.requests(to: .igdb).isEmpty)

@@ -16,28 +16,28 @@ extension FakeProvider {
     func configure(_ settings: inout ProviderSettings) {
         switch kind {
         case .openLibrary:
-            settings.openLibraryURL = baseURL
-            settings.openLibraryCoversURL = baseURL
+            settings[.openLibraryURL] = baseURL
+            settings[.openLibraryCoversURL] = baseURL
         case .googleBooks:
-            settings.googleBooksURL = baseURL
-            settings.googleBooksAPIKey = Credentials.googleBooksAPIKey
+            settings[.googleBooksURL] = baseURL
+            settings[.googleBooksKey] = Credentials.googleBooksAPIKey
         case .upcItemDB:
-            settings.upcItemDBURL = baseURL
+            settings[.upcItemDBURL] = baseURL
         case .tmdb:
-            settings.tmdbURL = baseURL
-            settings.tmdbImageURL = imageURL(host: "image.tmdb.org", path: "/t/p")
-            settings.tmdbToken = Credentials.tmdbToken
+            settings[.tmdbURL] = baseURL
+            settings[.tmdbImageURL] = imageURL(host: "image.tmdb.org", path: "/t/p")
+            settings[.tmdbToken] = Credentials.tmdbToken
         case .giantBomb:
-            settings.giantBombURL = baseURL
-            settings.giantBombAPIKey = Credentials.giantBombAPIKey
+            settings[.giantBombURL] = baseURL
+            settings[.giantBombKey] = Credentials.giantBombAPIKey
         case .igdb:
-            settings.igdbURL = baseURL
-            settings.twitchTokenURL = baseURL
-            settings.igdbClientID = Credentials.igdbClientID
-            settings.igdbClientSecret = Credentials.igdbClientSecret
+            settings[.igdbURL] = baseURL
+            settings[.twitchTokenURL] = baseURL
+            settings[.igdbClientID] = Credentials.igdbClientID
+            settings[.igdbClientSecret] = Credentials.igdbClientSecret
         case .musicBrainz:
-            settings.musicBrainzURL = baseURL
-            settings.coverArtArchiveURL = baseURL
+            settings[.musicBrainzURL] = baseURL
+            settings[.coverArtArchiveURL] = baseURL
         }
     }
 

@@ -48,25 +48,12 @@ struct FakeWorld: Sendable {
             ConfigurationKey.pollMilliseconds.name: "50",
             ConfigurationKey.providerTimeout.name: "5",
             ConfigurationKey.imageTimeout.name: "5",
-            ConfigurationKey.openLibraryURL.name: settings.openLibraryURL,
-            ConfigurationKey.openLibraryCoversURL.name: settings.openLibraryCoversURL,
-            ConfigurationKey.googleBooksURL.name: settings.googleBooksURL,
-            ConfigurationKey.upcItemDBURL.name: settings.upcItemDBURL,
-            ConfigurationKey.tmdbURL.name: settings.tmdbURL,
-            ConfigurationKey.tmdbImageURL.name: settings.tmdbImageURL,
-            ConfigurationKey.giantBombURL.name: settings.giantBombURL,
-            ConfigurationKey.igdbURL.name: settings.igdbURL,
-            ConfigurationKey.twitchTokenURL.name: settings.twitchTokenURL,
-            ConfigurationKey.musicBrainzURL.name: settings.musicBrainzURL,
-            ConfigurationKey.coverArtArchiveURL.name: settings.coverArtArchiveURL,
         ]
+        for key in ProviderCatalog.all.keys.flatMap(\.settingKeys) where !settings[key].isEmpty {
+            environment[key.name] = settings[key]
+        }
         // The fakes take any pace; tests of the limits set their own.
-        for key in ConfigurationKey.resilience where key.name.hasSuffix("_RATE") { environment[key.name] = "1000/s" }
-        environment[ConfigurationKey.googleBooksKey.name] = settings.googleBooksAPIKey
-        environment[ConfigurationKey.tmdbToken.name] = settings.tmdbToken
-        environment[ConfigurationKey.giantBombKey.name] = settings.giantBombAPIKey
-        environment[ConfigurationKey.igdbClientID.name] = settings.igdbClientID
-        environment[ConfigurationKey.igdbClientSecret.name] = settings.igdbClientSecret
+        for budget in ProviderCatalog.all.keys.flatMap(\.budgets) { environment[budget.rate.name] = "1000/s" }
         return environment
     }
 }
