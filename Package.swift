@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "Enrichment",
             dependencies: [
-                "EnricherCore", "Outbound", "Images", "MongoDB", "BSON", "Resilience", "Scheduling",
+                "EnricherCore", "Outbound", "Images", "MongoDB", "BSON", "Blocking", "Resilience", "Scheduling",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]

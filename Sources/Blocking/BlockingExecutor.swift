@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Why `BlockingExecutor.run` refused work.
 public enum BlockingExecutorError: Error, Sendable, Equatable {
@@ -46,24 +47,63 @@ public final class BlockingExecutor: @unchecked Sendable {
         return jobs.count - head
     }
 
-    /// Runs `body` on one of the pool's threads and resumes the caller with its result.
+    /// Runs `body` on one of the pool's threads and resumes the caller with its result. A caller cancelled
+    /// while its work waits in the queue gets `CancellationError` at once and the work never runs; one
+    /// cancelled while the work runs gets it at once too, and the work's result (it cannot be stopped
+    /// inside a blocking C call) is dropped when it ends.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job: @Sendable () -> Void = {
-                continuation.resume(with: Result { try body() })
+        let call = Call<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                guard call.start(continuation) else { return }
+                let job: @Sendable () -> Void = {
+                    guard !call.isFinished else { return }
+                    call.finish(Result { try body() })
+                }
+                condition.lock()
+                defer { condition.unlock() }
+                if stopping {
+                    call.finish(.failure(BlockingExecutorError.closed))
+                    return
+                }
+                if jobs.count - head >= queueLimit {
+                    call.finish(.failure(BlockingExecutorError.overloaded(queueLimit: queueLimit)))
+                    return
+                }
+                jobs.append(job)
+                condition.signal()
             }
-            condition.lock()
-            defer { condition.unlock() }
-            if stopping {
-                continuation.resume(throwing: BlockingExecutorError.closed)
-                return
+        } onCancel: {
+            call.finish(.failure(CancellationError()))
+        }
+    }
+
+    /// One caller's continuation, resumed once: by the work's result or by the caller's cancellation,
+    /// whichever comes first.
+    private final class Call<T: Sendable>: Sendable {
+        private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, finished: Bool)>((nil, false))
+
+        /// Keeps the continuation; false (and resumed) when the caller was cancelled before it got here.
+        func start(_ continuation: CheckedContinuation<T, any Error>) -> Bool {
+            let cancelled = state.withLock { state -> Bool in
+                if state.finished { return true }
+                state.continuation = continuation
+                return false
             }
-            if jobs.count - head >= queueLimit {
-                continuation.resume(throwing: BlockingExecutorError.overloaded(queueLimit: queueLimit))
-                return
+            if cancelled { continuation.resume(throwing: CancellationError()) }
+            return !cancelled
+        }
+
+        var isFinished: Bool { state.withLock { $0.finished } }
+
+        func finish(_ result: Result<T, any Error>) {
+            let continuation = state.withLock { state -> CheckedContinuation<T, any Error>? in
+                guard !state.finished else { return nil }
+                state.finished = true
+                defer { state.continuation = nil }
+                return state.continuation
             }
-            jobs.append(job)
-            condition.signal()
+            continuation?.resume(with: result)
         }
     }
 
@@ -107,4 +147,11 @@ public func offCooperativePool(_ body: @escaping @Sendable () -> Void) async {
             continuation.resume()
         }.start()
     }
+}
+
+/// Runs `body` to its end even when the calling task is cancelled (database calls honour cancellation):
+/// for the bookkeeping of a shutdown, such as giving claimed work back, which must reach the database
+/// although the task holding the work is being cancelled.
+public func evenIfCancelled<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await Task { try await body() }.value
 }

@@ -25,13 +25,7 @@ public final class Application: Sendable {
         let redactedURI = Configuration.redact(mongoURI: configuration.database.uri)
         let database: MongoDatabase
         do {
-            database = try MongoDatabase(.init(
-                uri: configuration.database.uri,
-                databaseName: configuration.database.name,
-                threads: configuration.database.threads,
-                queueLimit: configuration.database.queueLimit,
-                serverSelectionTimeoutMS: Int32(configuration.database.serverSelectionTimeoutMS)
-            ))
+            database = try MongoDatabase(.init(configuration.database))
         } catch {
             throw StartupError.database("MONGODB_URI \(redactedURI) is not usable: \(error)")
         }
@@ -64,7 +58,7 @@ public final class Application: Sendable {
             configuration: configuration, entities: EntityRepository(database: database), jobs: enrichment.jobs,
             covers: enrichment.covers, scans: enrichment.scans, webhooks: enrichment.webhooks.store,
             registry: enrichment.registry, chains: enrichment.chains, signal: enrichment.signal,
-            readiness: { [database] in try await database.ping() },
+            readiness: { [probe = database.probe] in try probe.check() },
             isTransient: { ($0 as? MongoError)?.isTransient ?? false }))
         server = HTTPServer(configuration: HTTPServerConfiguration(
             host: http.host, port: http.port,
@@ -76,6 +70,7 @@ public final class Application: Sendable {
 
         let services: [any Service] = [
             Resource("database") { await database.close() },
+            BackgroundWork("database probe") { await database.probe.run() },
             Resource("transfer and image threads") { await enrichment.shutdown() },
             BackgroundWork("enrichment workers") { await enrichment.worker.run() },
             BackgroundWork("cover housekeeping") { await enrichment.housekeeping.run() },

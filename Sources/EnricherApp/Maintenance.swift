@@ -44,10 +44,7 @@ public enum Maintenance {
 
     /// Runs `body` with a small connection pool to the configured database, closed afterwards.
     static func withDatabase<T>(_ configuration: Configuration, logger: Logger, _ body: (MongoDatabase) async throws -> T) async throws -> T {
-        let database = try MongoDatabase(.init(
-            uri: configuration.database.uri, databaseName: configuration.database.name,
-            threads: 2, queueLimit: 1000, serverSelectionTimeoutMS: Int32(configuration.database.serverSelectionTimeoutMS)
-        ))
+        let database = try MongoDatabase(.init(configuration.database, threads: 2, queueLimit: 1000))
         do {
             try await database.waitUntilReachable(timeout: configuration.database.startupTimeout, logger: logger)
             let result = try await body(database)
@@ -57,5 +54,15 @@ public enum Maintenance {
             await database.close()
             throw error
         }
+    }
+}
+
+extension MongoDatabase.Configuration {
+    /// The pool as configured (`threads` and `queueLimit` as given, for tools that need a small one).
+    init(_ database: Configuration.Database, threads: Int? = nil, queueLimit: Int? = nil) {
+        self.init(uri: database.uri, databaseName: database.name, threads: threads ?? database.threads,
+                  queueLimit: queueLimit ?? database.queueLimit, serverSelectionTimeoutMS: Int32(database.serverSelectionTimeoutMS),
+                  socketTimeoutMS: Int32(database.socketTimeoutMS),
+                  probe: DatabaseProbe.Settings(interval: database.probeInterval, timeout: database.probeTimeout))
     }
 }

@@ -16,24 +16,34 @@ public final class MongoDatabase: Sendable {
         public var queueLimit: Int
         /// Applied when the URI sets no `serverSelectionTimeoutMS` (libmongoc's own default is 30 s).
         public var serverSelectionTimeoutMS: Int32
+        /// Applied when the URI sets no `socketTimeoutMS` (libmongoc's own default is 300 s): how long one
+        /// operation waits for a database that stopped answering.
+        public var socketTimeoutMS: Int32
+        public var probe: DatabaseProbe.Settings
 
-        public init(uri: String, databaseName: String, threads: Int = 8, queueLimit: Int = 10_000, serverSelectionTimeoutMS: Int32 = 5_000) {
+        public init(uri: String, databaseName: String, threads: Int = 8, queueLimit: Int = 10_000, serverSelectionTimeoutMS: Int32 = 5_000,
+                    socketTimeoutMS: Int32 = 10_000, probe: DatabaseProbe.Settings = .init()) {
             self.uri = uri
             self.databaseName = databaseName
             self.threads = threads
             self.queueLimit = queueLimit
             self.serverSelectionTimeoutMS = serverSelectionTimeoutMS
+            self.socketTimeoutMS = socketTimeoutMS
+            self.probe = probe
         }
     }
 
     public let name: String
     let executor: BlockingExecutor
     private let pool: Pool
+    /// Whether the database answers, for readiness (run it with the service).
+    public let probe: DatabaseProbe
 
     public init(_ configuration: Configuration) throws {
         MongocLibrary.initialize()
         name = configuration.databaseName
         pool = try Pool(configuration)
+        probe = try DatabaseProbe(uri: configuration.uri, settings: configuration.probe)
         executor = BlockingExecutor(threads: configuration.threads, queueLimit: configuration.queueLimit, name: "mongo")
     }
 
@@ -108,10 +118,11 @@ public final class MongoDatabase: Sendable {
     /// Waiting for the driver threads and destroying the pool both block, so they run on a thread of
     /// their own, not on the caller's (cooperative) one.
     public func close() async {
-        let (executor, pool) = (self.executor, self.pool)
+        let (executor, pool, probe) = (self.executor, self.pool, self.probe)
         await offCooperativePool {
             executor.shutdown()
             pool.destroy()
+            probe.close()
         }
     }
 }
@@ -131,6 +142,9 @@ private final class Pool: @unchecked Sendable {
         defer { mongoc_uri_destroy(uri) }
         if !mongoc_uri_has_option(uri, "serverselectiontimeoutms") {
             mongoc_uri_set_option_as_int32(uri, "serverselectiontimeoutms", configuration.serverSelectionTimeoutMS)
+        }
+        if !mongoc_uri_has_option(uri, "sockettimeoutms") {
+            mongoc_uri_set_option_as_int32(uri, "sockettimeoutms", configuration.socketTimeoutMS)
         }
         guard let pool = mongoc_client_pool_new(uri) else {
             throw MongoError.invalidURI("libmongoc refused the URI")

@@ -36,13 +36,35 @@ public enum MongoError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// True for errors a later attempt may not see (the server or the network was unavailable).
+    /// True for errors a later attempt may not see (the server or the network was unavailable, a replica
+    /// set was electing a primary): the API answers them 503 with Retry-After and jobs try again.
     public var isTransient: Bool {
         switch self {
         case .unreachable, .network, .timeout, .overloaded: true
+        case .server(let code, _): Self.transientServerCodes.contains(code)
         default: false
         }
     }
+
+    /// The server's codes for "not now" (the retryable reads and writes specifications' lists): a
+    /// primary stepping down or shutting down, a node that is not (or no longer) primary, an interrupted
+    /// or timed-out operation, a host unreachable from the server's side.
+    static let transientServerCodes: Set<Int32> = [
+        6, // HostUnreachable
+        7, // HostNotFound
+        89, // NetworkTimeout
+        91, // ShutdownInProgress
+        134, // ReadConcernMajorityNotAvailableYet
+        189, // PrimarySteppedDown
+        262, // ExceededTimeLimit
+        9001, // SocketException
+        10058, // LegacyNotPrimary
+        10107, // NotWritablePrimary
+        11600, // InterruptedAtShutdown
+        11602, // InterruptedDueToReplStateChange
+        13435, // NotPrimaryNoSecondaryOk
+        13436, // NotPrimaryOrSecondary
+    ]
 
     static let duplicateKeyCodes: Set<Int32> = [11000, 11001, 12582]
 

@@ -109,6 +109,7 @@ struct ProviderParsingPropertyTests {
         case .failure(.configuration): "configuration"
         case .failure(.circuitOpen): "circuit open"
         case .failure(.titleSourceUnavailable): "title source unavailable"
+        case .failure(.interrupted): "interrupted"
         }
     }
 
@@ -125,6 +126,8 @@ struct ProviderParsingPropertyTests {
             return "a throttle asking for \(wait)"
         case .failure(.circuitOpen):
             return "circuitOpen without a breaker"
+        case .failure(.interrupted):
+            return "interrupted, though every answer arrived (only our own side's failures interrupt)"
         case .failure(.transient(let detail)), .failure(.configuration(let detail)), .failure(.titleSourceUnavailable(let detail)):
             return detail.isEmpty ? "a failure that does not say what happened" : nil
         case .failure(.notFound), .failure(.throttled):

@@ -25,6 +25,9 @@ public struct Configuration: Sendable {
         public var queueLimit: Int
         public var startupTimeout: Duration
         public var serverSelectionTimeoutMS: Int
+        public var socketTimeoutMS: Int
+        public var probeInterval: Duration
+        public var probeTimeout: Duration
     }
 
     public struct Limits: Sendable {
@@ -78,7 +81,10 @@ public struct Configuration: Sendable {
             threads: try reader.integer(.dbThreads, in: 1...256),
             queueLimit: try reader.integer(.dbQueueLimit, in: 1...1_000_000),
             startupTimeout: .seconds(try reader.integer(.dbStartupTimeout, in: 0...3600)),
-            serverSelectionTimeoutMS: try reader.integer(.dbServerSelectionTimeout, in: 100...600_000)
+            serverSelectionTimeoutMS: try reader.integer(.dbServerSelectionTimeout, in: 100...600_000),
+            socketTimeoutMS: try reader.integer(.dbSocketTimeout, in: 100...600_000),
+            probeInterval: .milliseconds(try reader.integer(.dbProbeInterval, in: 100...60_000)),
+            probeTimeout: .milliseconds(try reader.integer(.dbProbeTimeout, in: 100...60_000))
         )
         guard Self.isIPAddress(http.host) else {
             throw .invalid(key: ConfigurationKey.host.name, reason: "'\(http.host)' is not an IPv4 or IPv6 address to listen on (0.0.0.0, 127.0.0.1, ::)")

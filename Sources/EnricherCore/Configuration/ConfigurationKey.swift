@@ -60,6 +60,12 @@ extension ConfigurationKey {
         "At start-up, how long to keep retrying an unreachable database before exiting.")
     public static let dbServerSelectionTimeout = ConfigurationKey("ENRICHER_DB_SERVER_SELECTION_TIMEOUT_MS", "5000",
         "How long one operation waits for a usable server (unless the URI sets serverSelectionTimeoutMS).")
+    public static let dbSocketTimeout = ConfigurationKey("ENRICHER_DB_SOCKET_TIMEOUT_MS", "10000",
+        "How long one operation waits for a database that stopped answering before it fails (unless the URI sets socketTimeoutMS); API calls then answer 503 with Retry-After.")
+    public static let dbProbeInterval = ConfigurationKey("ENRICHER_DB_PROBE_INTERVAL_MS", "1000",
+        "How often the database is pinged, on a connection of its own, for /readyz.")
+    public static let dbProbeTimeout = ConfigurationKey("ENRICHER_DB_PROBE_TIMEOUT_MS", "2000",
+        "How long a ping may take; with no answer for the interval plus this, /readyz says not ready.")
     public static let batchMaxEntities = ConfigurationKey("ENRICHER_BATCH_MAX_ENTITIES", "1000",
         "Most entities in one POST /v1/entities/batch (1 to 1000).")
     public static let listDefaultLimit = ConfigurationKey("ENRICHER_LIST_DEFAULT_LIMIT", "100",
@@ -73,7 +79,7 @@ extension ConfigurationKey {
     public static let general: [ConfigurationKey] = [
         configFile, host, port, apiKeys, maxBodyBytes, readTimeout, headerTimeout, bodyTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount,
         accessLog, requestTimeout, maxConnections, shutdownGrace,
-        mongoURI, database, dbThreads, dbQueueLimit, dbStartupTimeout, dbServerSelectionTimeout,
+        mongoURI, database, dbThreads, dbQueueLimit, dbStartupTimeout, dbServerSelectionTimeout, dbSocketTimeout, dbProbeInterval, dbProbeTimeout,
         batchMaxEntities, listDefaultLimit, listMaxLimit, logLevel,
     ]
 

@@ -175,7 +175,9 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
 extension EntityRepository {
     /// Records the outcome of a lookup: the cover (or none) and the lookup record, with the status they imply.
     /// `nil` for both leaves the entity unmarked (for example when every provider throttled).
-    public func recordLookup(_ key: EntityKey, coverImage: CoverImage?, imageLookup: ImageLookup?) async throws {
+    /// With `fence`, the write lands only while the entity's lookup fence is that token (set by
+    /// `fenceLookup` when a task's work started), and clears it; otherwise it throws `LookupFenced`.
+    public func recordLookup(_ key: EntityKey, coverImage: CoverImage?, imageLookup: ImageLookup?, fence: String? = nil) async throws {
         let encoder = BSONEncoder()
         let status = EntityStatus(coverImage: coverImage, imageLookup: imageLookup)
         let set: BSONDocument = [
@@ -183,8 +185,24 @@ extension EntityRepository {
             "imageLookup": try imageLookup.map { .document(try encoder.encode($0)) } ?? .null,
             "status": .string(status.rawValue),
         ]
-        _ = try await collection.updateOne(["_id": .string(Self.documentID(key))], ["$set": .document(set)])
+        var filter: BSONDocument = ["_id": .string(Self.documentID(key))]
+        var update: BSONDocument = ["$set": .document(set)]
+        if let fence {
+            filter[Self.fenceField] = .string(fence)
+            update["$unset"] = [Self.fenceField: ""]
+        }
+        let result = try await collection.updateOne(filter, update)
+        if fence != nil, result.matchedCount == 0 { throw LookupFenced(key: key) }
     }
+
+    /// Makes `token` (a task's claim) the only one whose `recordLookup` lands on the entity, until it
+    /// records: a worker whose lease ran out, and whose task another worker took, records nothing.
+    public func fenceLookup(_ key: EntityKey, token: String) async throws {
+        try await collection.updateOne(["_id": .string(Self.documentID(key))], ["$set": [Self.fenceField: .string(token)]])
+    }
+
+    /// The field holding the claim token allowed to record the entity's lookup.
+    static let fenceField = "lookupFence"
 
     /// Whether any entity shows the stored cover `id`.
     public func usesCover(_ id: String) async throws -> Bool {
@@ -228,4 +246,11 @@ extension EntityRepository {
                                                   options: .init(sort: ["_id": 1], limit: limit, projection: ["_id": 1]))
         return documents.compactMap { $0["_id"]?.stringValue.flatMap(EntityKey.init(documentID:)) }
     }
+}
+
+/// The entity's lookup was fenced off: another claim of its task started since this one did, so this
+/// one's outcome is not recorded.
+public struct LookupFenced: Error, Sendable, CustomStringConvertible {
+    public let key: EntityKey
+    public var description: String { "the lookup of \(key) belongs to a later claim (or the entity is gone)" }
 }

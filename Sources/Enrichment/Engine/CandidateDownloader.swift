@@ -22,6 +22,9 @@ public struct CandidateRefusal: Error, Sendable, Equatable {
         case throttled(retryAfter: Duration?)
         /// Timeout, 5xx, connection failure: may work later.
         case transient
+        /// Our side failed (our database, our HTTP client or image threads, a shutdown): the lookup is put
+        /// back to be done again.
+        case interrupted
     }
 
     public var kind: Kind
@@ -53,11 +56,11 @@ public struct CandidateDownloader: Sendable {
             do {
                 try await rule.budget.take(longestPause: timeout)
             } catch is CancellationError {
-                return .failure(.init(kind: .transient, reason: "cancelled"))
+                return .failure(.init(kind: .interrupted, reason: "cancelled"))
             } catch let paused as ProviderBudget.Paused {
                 return .failure(.init(kind: .throttled(retryAfter: paused.remaining), reason: "throttled: \(paused)"))
             } catch {
-                return .failure(.init(kind: .transient, reason: "\(error)"))
+                return .failure(.init(kind: .interrupted, reason: "\(error)"))
             }
         }
         let throttleStatuses = throttleStatuses.union(rule?.throttleStatuses ?? [])
@@ -71,6 +74,8 @@ public struct CandidateDownloader: Sendable {
             case .responseTooLarge:
                 // The download stopped at the cap: the image's real size is unknown, so do not state one.
                 return .failure(.init(kind: .unusable, reason: "image is larger than the limit of \(maxBytes) bytes (download aborted)"))
+            case .unavailable, .cancelled:
+                return .failure(.init(kind: .interrupted, reason: error.description))
             default:
                 return .failure(.init(kind: .transient, reason: error.description))
             }
@@ -88,7 +93,7 @@ public struct CandidateDownloader: Sendable {
             let image = try await inspector.inspect(response.body)
             return .success(AcceptedImage(url: url, provider: provider, bytes: response.body, image: image))
         } catch {
-            return .failure(.init(kind: error == .unavailable ? .transient : .unusable, reason: error.description))
+            return .failure(.init(kind: error == .unavailable ? .interrupted : .unusable, reason: error.description))
         }
     }
 }

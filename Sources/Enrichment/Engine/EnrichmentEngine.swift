@@ -41,9 +41,12 @@ public struct EnrichmentEngine: Sendable {
 
     /// Looks the entity up and records the result on it, or resumes a lookup that stopped to wait for a
     /// provider's budget where it stopped. Throws `LookupPostponed` when the next provider's budget has no
-    /// slot within `budgetWait` (nothing recorded; resume with its progress), and otherwise only for
-    /// database failures and cancellation, in which case nothing was recorded.
-    public func enrich(_ entity: Entity, force: Bool, resuming: LookupProgress? = nil,
+    /// slot within `budgetWait` (nothing recorded; resume with its progress), `LookupInterrupted` when our
+    /// own side failed during it (our database, HTTP client or image threads; nothing recorded: it is to
+    /// be done again), and otherwise only for database failures and cancellation, in which case nothing
+    /// was recorded.
+    /// `fence`: the claim token the entity's lookup is fenced with (see `EntityRepository.fenceLookup`).
+    public func enrich(_ entity: Entity, force: Bool, resuming: LookupProgress? = nil, fence: String? = nil,
                        now: @Sendable () -> Date = Date.init) async throws -> EnrichmentOutcome {
         if let lookup = entity.imageLookup {
             if lookup.permanentFailure {
@@ -61,7 +64,9 @@ public struct EnrichmentEngine: Sendable {
             progress.asked.append(Self.ownImageSource)
             switch await downloader.fetch(url, provider: nil, throttleStatuses: []) {
             case .success(let accepted):
-                return try await record(found: accepted, for: entity, now: now(), logger: logger)
+                return try await record(found: accepted, for: entity, now: now(), fence: fence, logger: logger)
+            case .failure(let refusal) where refusal.kind == .interrupted:
+                throw LookupInterrupted(reason: "\(Self.ownImageSource): \(refusal.reason)")
             case .failure(let refusal):
                 progress.report.add(Self.ownImageSource, refusal)
             }
@@ -73,7 +78,7 @@ public struct EnrichmentEngine: Sendable {
             if !progress.report.answers.isEmpty { reason += "; " + progress.report.summary }
             let lookup = ImageLookup(lookupAttemptedAt: now(), failureReason: reason, permanentFailure: true)
             try Task.checkCancellation()
-            try await entities.recordLookup(entity.key, coverImage: entity.coverImage, imageLookup: lookup)
+            try await entities.recordLookup(entity.key, coverImage: entity.coverImage, imageLookup: lookup, fence: fence)
             return .permanent(reason: reason)
         }
 
@@ -96,6 +101,8 @@ public struct EnrichmentEngine: Sendable {
             let candidates: [ImageCandidate]
             do {
                 candidates = try await providers.lookUp(id, provider, query: query, context: context)
+            } catch .interrupted(let detail) {
+                throw LookupInterrupted(reason: "\(id.rawValue): \(detail)")
             } catch {
                 progress.report.add(id.rawValue, error)
                 logger.debug("provider answered", metadata: ["provider": "\(id.rawValue)", "answer": "\(error)"])
@@ -109,6 +116,8 @@ public struct EnrichmentEngine: Sendable {
                     accepted.append(image)
                     if selection == .first { break chain }
                     continue chain
+                case .failure(let refusal) where refusal.kind == .interrupted:
+                    throw LookupInterrupted(reason: "\(id.rawValue): \(refusal.reason)")
                 case .failure(let refusal):
                     refusals.append(refusal)
                 }
@@ -119,7 +128,7 @@ public struct EnrichmentEngine: Sendable {
         let report = progress.report
 
         if let best = selection == .first ? accepted.first : accepted.max(by: { $0.pixels < $1.pixels }) {
-            return try await record(found: best, for: entity, now: now(), logger: logger)
+            return try await record(found: best, for: entity, now: now(), fence: fence, logger: logger)
         }
         if report.throttled {
             logger.info("every source that might have it throttled; left for a later run", metadata: ["answers": "\(report.summary)"])
@@ -127,17 +136,17 @@ public struct EnrichmentEngine: Sendable {
         }
         let reason = report.answers.isEmpty ? "no provider is enabled for \(entity.mediaType.rawValue)" : report.summary
         let lookup = ImageLookup(lookupAttemptedAt: now(), failureReason: reason, permanentFailure: false)
-        try await entities.recordLookup(entity.key, coverImage: entity.coverImage, imageLookup: lookup)
+        try await entities.recordLookup(entity.key, coverImage: entity.coverImage, imageLookup: lookup, fence: fence)
         logger.info("no cover found", metadata: ["answers": "\(reason)"])
         return report.failed || report.answers.isEmpty ? .failed(reason: reason) : .notFound(reason: reason)
     }
 
     /// Stores the image (unless the entity already has a larger cover) and records the find.
-    private func record(found accepted: AcceptedImage, for entity: Entity, now: Date, logger: Logger) async throws -> EnrichmentOutcome {
+    private func record(found accepted: AcceptedImage, for entity: Entity, now: Date, fence: String?, logger: Logger) async throws -> EnrichmentOutcome {
         try Task.checkCancellation()
         let lookup = ImageLookup(lookupAttemptedAt: now, failureReason: nil, permanentFailure: false)
         if let existing = entity.coverImage, existing.width * existing.height > accepted.pixels {
-            try await entities.recordLookup(entity.key, coverImage: existing, imageLookup: lookup)
+            try await entities.recordLookup(entity.key, coverImage: existing, imageLookup: lookup, fence: fence)
             logger.info("kept the larger existing cover", metadata: [
                 "existing": "\(existing.width)x\(existing.height)", "found": "\(accepted.image.width)x\(accepted.image.height)",
             ])
@@ -149,11 +158,12 @@ public struct EnrichmentEngine: Sendable {
         } catch let failure as CoverLibrary.ProcessingFailure {
             let reason = "\(accepted.provider?.rawValue ?? Self.ownImageSource): \(failure)"
             try await entities.recordLookup(entity.key, coverImage: entity.coverImage,
-                                            imageLookup: ImageLookup(lookupAttemptedAt: now, failureReason: reason, permanentFailure: false))
+                                            imageLookup: ImageLookup(lookupAttemptedAt: now, failureReason: reason, permanentFailure: false),
+                                            fence: fence)
             return .failed(reason: reason)
         }
         let cover = CoverImage(stored.cover, provider: accepted.provider?.rawValue ?? Self.ownImageSource, sourceUrl: accepted.url, createdAt: now)
-        try await entities.recordLookup(entity.key, coverImage: cover, imageLookup: lookup)
+        try await entities.recordLookup(entity.key, coverImage: cover, imageLookup: lookup, fence: fence)
         logger.info("cover stored", metadata: [
             "provider": "\(cover.provider)", "size": "\(cover.width)x\(cover.height)", "bytes": "\(cover.bytes)", "new": "\(stored.created)",
             "cover": "\(cover.id)",
@@ -183,7 +193,7 @@ struct LookupReport: Equatable, Codable {
         case .notFound: break
         case .throttled(let wait): noteThrottle(wait)
         case .circuitOpen(let wait): noteThrottle(wait)
-        case .transient, .configuration, .titleSourceUnavailable: failed = true
+        case .transient, .configuration, .titleSourceUnavailable, .interrupted: failed = true
         }
         answers.append("\(source): \(failure)")
     }
@@ -202,7 +212,7 @@ struct LookupReport: Equatable, Codable {
             switch refusal.kind {
             case .unusable: break
             case .throttled(let wait): noteThrottle(wait)
-            case .transient: failed = true
+            case .transient, .interrupted: failed = true
             }
         }
         let shown = refusals.prefix(3).map(\.reason).joined(separator: ", ")

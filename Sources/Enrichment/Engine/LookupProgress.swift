@@ -22,3 +22,10 @@ public struct LookupPostponed: Error, Sendable, Equatable {
     public var until: Date
     public var progress: LookupProgress
 }
+
+/// The lookup was cut short by a fault of ours (our database, our HTTP client or image threads, a
+/// shutdown), not by the provider: nothing was recorded, and the task is put back to be done again.
+public struct LookupInterrupted: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { "lookup interrupted by our side: \(reason)" }
+}

@@ -1,6 +1,8 @@
+import Blocking
 import EnricherCore
 import Foundation
 import Logging
+import MongoDB
 import Synchronization
 
 /// Runs queued enrichment work. A feeder claims due tasks from MongoDB in batches, with a lease, into a
@@ -78,8 +80,9 @@ public final class EnrichmentWorker: Sendable {
             }
         }
         // Stopped: claimed tasks no worker started go back to the queue, for the next process to take at once.
+        let store = self.store
         for task in queue.close() {
-            _ = try? await store.requeue(task, dueAt: Date(), deferred: false)
+            _ = try? await evenIfCancelled { try await store.requeue(task, dueAt: Date(), deferred: false) }
         }
     }
 
@@ -134,6 +137,9 @@ public final class EnrichmentWorker: Sendable {
                 logger.debug("no longer queued for this claim (its scan stopped, or its lease ran out); not started")
                 return
             }
+            // From here only this claim may record the entity's lookup: a worker that lost the lease finds
+            // its fence replaced and records nothing.
+            try await entities.fenceLookup(task.key, token: task.owner)
             if task.failures >= configuration.maxAttempts {
                 try await finishExhausted(task, logger: logger)
                 return
@@ -160,14 +166,53 @@ public final class EnrichmentWorker: Sendable {
             } catch {
                 logger.error("could not postpone the task; it will be retried when its lease expires", metadata: ["error": "\(error)"])
             }
+        } catch is LeaseLost {
+            logger.warning("lease lost (expired, or could not be renewed in time); stopped without recording: another worker has the task")
+        } catch let fenced as LookupFenced {
+            let gone: Bool
+            do { gone = try await entities.get(task.key) == nil } catch { gone = false }
+            if gone {
+                try? await record(task, outcome: .skipped, detail: "the entity was deleted", entity: nil, logger: logger)
+            } else {
+                logger.warning("another worker took the entity's lookup over; stopped without recording", metadata: ["detail": "\(fenced)"])
+            }
         } catch is CancellationError {
             // Shutting down: give the work back so the next process takes it at once.
-            _ = try? await store.requeue(task, dueAt: Date(), deferred: false)
+            let store = self.store
+            _ = try? await evenIfCancelled { try await store.requeue(task, dueAt: Date(), deferred: false) }
+        } catch let interrupted as LookupInterrupted {
+            await putBack(task, reason: interrupted.description, logger: logger)
+        } catch let error as MongoError where error.isTransient {
+            await putBack(task, reason: "database unavailable: \(error)", logger: logger)
         } catch {
             // A database failure, most likely: leave the lease to expire and the task to be taken again (the
             // next claim counts the attempt against ENRICHER_JOB_MAX_ATTEMPTS), saying why if it can.
             logger.error("enrichment failed; the task will be retried when its lease expires", metadata: ["error": "\(error)"])
             try? await store.noteFailure(task, reason: "\(error)")
+        }
+    }
+
+    /// Puts back a task our own side failed (the database, the HTTP client): due again at the next poll,
+    /// neither a deferral nor a failed attempt, and nothing recorded on the entity. The write is tried
+    /// until it lands or the lease is about to run out (then the lease's end puts it back, counted).
+    private func putBack(_ task: ClaimedTask, reason: String, logger: Logger) async {
+        logger.warning("lookup interrupted by our side; put back to be done again", metadata: ["reason": "\(reason)"])
+        let clock = ContinuousClock()
+        let giveUp = clock.now + configuration.lease / 2
+        var delay = Duration.milliseconds(200)
+        while !Task.isCancelled {
+            do {
+                try await store.requeue(task, dueAt: Date().addingTimeInterval(configuration.poll.seconds), deferred: false,
+                                        detail: "interrupted, to be done again: \(reason)")
+                return
+            } catch {
+                guard clock.now + delay < giveUp else {
+                    logger.error("could not put the task back; it is taken again when its lease expires", metadata: ["error": "\(error)"])
+                    return
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
         }
     }
 
@@ -208,7 +253,7 @@ public final class EnrichmentWorker: Sendable {
             return
         }
         let lookup = ImageLookup(lookupAttemptedAt: Date(), failureReason: reason, permanentFailure: false)
-        try await entities.recordLookup(task.key, coverImage: entity.coverImage, imageLookup: lookup)
+        try await entities.recordLookup(task.key, coverImage: entity.coverImage, imageLookup: lookup, fence: task.owner)
         var recorded = entity
         recorded.imageLookup = lookup
         try await record(task, outcome: .failed, detail: reason, entity: recorded, logger: logger)
@@ -226,19 +271,33 @@ public final class EnrichmentWorker: Sendable {
             let reason = lookup.failureReason ?? ""
             return lookup.permanentFailure ? .permanent(reason: reason) : .notFound(reason: reason)
         }
-        return try await engine.enrich(entity, force: task.force, resuming: task.progress)
+        return try await engine.enrich(entity, force: task.force, resuming: task.progress, fence: task.owner)
     }
 
-    /// Runs `body` while renewing the task's lease every third of its length.
+    /// Runs `body` while renewing the task's lease every third of its length. Throws `LeaseLost` (and
+    /// cancels `body`) when a renewal finds the lease taken, or when renewals failed until the lease could
+    /// run out before the next one: then the task may be another worker's, and this one must stop.
     private func withLeaseRenewed<T: Sendable>(_ task: ClaimedTask, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: self.configuration.lease / 3)
-                    _ = try? await self.store.renew(task, lease: self.configuration.lease)
+                let clock = ContinuousClock()
+                let lease = self.configuration.lease
+                var heldUntil = clock.now + lease
+                while true {
+                    try await Task.sleep(for: lease / 3)
+                    let asked = clock.now
+                    do {
+                        guard try await self.store.renew(task, lease: lease) else { throw LeaseLost() }
+                        heldUntil = asked + lease
+                    } catch let error as LeaseLost {
+                        throw error
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        if clock.now + lease / 3 >= heldUntil { throw LeaseLost() }
+                    }
                 }
-                return nil
             }
             defer { group.cancelAll() }
             while let result = try await group.next() {
@@ -248,3 +307,6 @@ public final class EnrichmentWorker: Sendable {
         }
     }
 }
+
+/// The task's lease was lost, or could not be renewed before it would run out: its work stops unrecorded.
+struct LeaseLost: Error {}

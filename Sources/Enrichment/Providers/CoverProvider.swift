@@ -75,6 +75,9 @@ public enum ProviderFailure: Error, Sendable, Equatable, CustomStringConvertible
     /// so this provider was not asked. The failure is that source's, counted against its own breaker,
     /// never against this provider's.
     case titleSourceUnavailable(String)
+    /// Our side failed (our database, our HTTP client's queue, a shutdown): it says nothing of the
+    /// provider or the entity. The lookup is put back to be done again; nothing is recorded.
+    case interrupted(String)
 
     public var description: String {
         switch self {
@@ -85,6 +88,7 @@ public enum ProviderFailure: Error, Sendable, Equatable, CustomStringConvertible
         case .configuration(let detail): "configuration: \(detail)"
         case .circuitOpen(let wait): "skipped: failing repeatedly, next try in \(max(1, wait.components.seconds)) s"
         case .titleSourceUnavailable(let detail): detail
+        case .interrupted(let detail): "interrupted: \(detail)"
         }
     }
 }

@@ -72,7 +72,7 @@ public actor ProviderGuard {
         let outcome: CircuitBreaker.Outcome = switch failure {
         case nil, .notFound?: .success
         case .transient?: .failure
-        case .throttled?, .configuration?, .circuitOpen?, .titleSourceUnavailable?: .ignore
+        case .throttled?, .configuration?, .circuitOpen?, .titleSourceUnavailable?, .interrupted?: .ignore
         }
         breaker.record(outcome, for: ticket, duration: duration, at: now)
     }

@@ -1,3 +1,4 @@
+import Blocking
 import EnricherCore
 import Foundation
 import Logging
@@ -231,6 +232,7 @@ public final class ScanService: Sendable {
             let wait = reachedDeadline || untilDeadline <= 0 ? settings.poll : min(settings.poll, .seconds(untilDeadline))
             try? await Task.sleep(for: wait)
         }
-        try? await store.releaseLock(owner: owner)
+        let store = self.store
+        _ = try? await evenIfCancelled { try await store.releaseLock(owner: owner) }
     }
 }

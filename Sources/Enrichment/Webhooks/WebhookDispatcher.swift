@@ -1,3 +1,4 @@
+import Blocking
 import EnricherCore
 import Foundation
 import Logging
@@ -149,7 +150,8 @@ public final class WebhookDispatcher: Sendable {
                     }
                 }
                 guard !Task.isCancelled, let endpoint = endpoints[delivery.endpointID] else {
-                    try? await store.release(delivery)
+                    let store = self.store
+                    _ = try? await evenIfCancelled { try await store.release(delivery) }
                     continue
                 }
                 await deliver(delivery, to: endpoint)
@@ -183,7 +185,8 @@ public final class WebhookDispatcher: Sendable {
             do { result = .success(try await client.send(request)) } catch { result = .failure(error) }
             let latency = started.duration(to: clock.now)
             if case .failure(.cancelled) = result {
-                try await store.release(delivery)
+                let store = self.store
+                try await evenIfCancelled { try await store.release(delivery) }
                 return
             }
             try await record(delivery, endpoint: endpoint, result: result, at: now, latency: latency, logger: logger)

@@ -36,6 +36,11 @@ struct ProviderHTTP: Sendable, CustomReflectable {
         }
         do {
             return try await fetcher.send(request)
+        } catch .unavailable(let detail) {
+            // Our client, database or budget failed, or we are shutting down: not the provider's doing.
+            throw .interrupted(detail)
+        } catch .cancelled {
+            throw .interrupted("cancelled")
         } catch {
             // Timeouts, refused connections, refused addresses (SSRF guard), malformed URLs: all may
             // work later or after a configuration change; none says anything about the entity.

@@ -20,6 +20,7 @@ enum SearchTitle {
             case .transient(let detail), .titleSourceUnavailable(let detail):
                 throw .titleSourceUnavailable("title lookup via upcitemdb: \(detail)")
             case .configuration(let detail): throw .configuration("title lookup via upcitemdb: \(detail)")
+            case .interrupted: throw error
             }
         }
         let title = TitleCleaner.clean(product.title)
