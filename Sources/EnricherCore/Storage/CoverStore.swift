@@ -118,7 +118,7 @@ public struct CoverStore: Sendable {
         do {
             return try BSONDecoder().decode(StoredCover.self, from: document)
         } catch {
-            throw StorageError.corruptDocument(id: document["id"]?.stringValue ?? "?", reason: String(describing: error))
+            throw StorageError.corruptDocument(collection: collectionName, id: document["id"]?.stringValue ?? "?", reason: String(describing: error))
         }
     }
 

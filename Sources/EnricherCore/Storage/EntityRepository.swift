@@ -102,7 +102,7 @@ public struct EntityRepository: Sendable {
 
     public func get(_ key: EntityKey) async throws -> Entity? {
         guard let document = try await collection.findOne(["_id": .string(Self.documentID(key))]) else { return nil }
-        return try Self.decode(document)
+        return try decode(document)
     }
 
     /// Deletes one entity; false when there was none.
@@ -124,17 +124,13 @@ public struct EntityRepository: Sendable {
         if let status { filter["status"] = .string(status.rawValue) }
         let documents = try await collection.find(filter, options: .init(sort: ["_id": 1], limit: limit + 1))
         let page = documents.prefix(limit)
-        let entities = try page.map(Self.decode)
+        let entities = try page.map(decode)
         let next = documents.count > limit ? page.last?["_id"]?.stringValue.map(EntityCursor.init(lastID:)) : nil
         return (entities, next)
     }
 
-    static func decode(_ document: BSONDocument) throws -> Entity {
-        do {
-            return try BSONDecoder().decode(Entity.self, from: document)
-        } catch {
-            throw StorageError.corruptDocument(id: document["_id"]?.stringValue ?? "?", reason: String(describing: error))
-        }
+    func decode(_ document: BSONDocument) throws -> Entity {
+        try collection.decode(Entity.self, from: document)
     }
 }
 
@@ -163,11 +159,12 @@ public struct EntityCursor: Sendable, Equatable {
 }
 
 public enum StorageError: Error, Sendable, CustomStringConvertible {
-    case corruptDocument(id: String, reason: String)
+    /// A stored document does not read as its collection's type (or is missing a part it must have).
+    case corruptDocument(collection: String, id: String, reason: String)
 
     public var description: String {
         switch self {
-        case .corruptDocument(let id, let reason): "stored document \(id) could not be read: \(reason)"
+        case .corruptDocument(let collection, let id, let reason): "stored document \(id) in \(collection) could not be read: \(reason)"
         }
     }
 }
@@ -216,7 +213,7 @@ extension EntityRepository {
         let documents = try await collection.find(["_id": ["$in": .array(ids)]])
         var found: [EntityKey: Entity] = [:]
         for document in documents {
-            let entity = try Self.decode(document)
+            let entity = try decode(document)
             found[entity.key] = entity
         }
         return found

@@ -87,7 +87,7 @@ public struct ImageStore: Sendable {
     public func chunk(_ blob: StoredBlob, _ n: Int) async throws -> [UInt8] {
         guard let document = try await chunks.findOne(["files_id": .string(blob.id), "n": .int32(Int32(n))]),
               let data = document["data"]?.binaryValue else {
-            throw StorageError.corruptDocument(id: blob.id, reason: "GridFS chunk \(n) is missing")
+            throw StorageError.corruptDocument(collection: chunks.name, id: blob.id, reason: "GridFS chunk \(n) is missing")
         }
         return data
     }
@@ -99,7 +99,7 @@ public struct ImageStore: Sendable {
         bytes.reserveCapacity(blob.bytes)
         for n in 0..<blob.chunkCount { bytes += try await chunk(blob, n) }
         guard bytes.count == blob.bytes else {
-            throw StorageError.corruptDocument(id: id, reason: "GridFS chunks hold \(bytes.count) bytes, the file says \(blob.bytes)")
+            throw StorageError.corruptDocument(collection: chunks.name, id: id, reason: "GridFS chunks hold \(bytes.count) bytes, the file says \(blob.bytes)")
         }
         return bytes
     }

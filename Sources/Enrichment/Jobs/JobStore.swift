@@ -87,15 +87,9 @@ public struct JobStore: Sendable {
 
     public func job(_ id: String) async throws -> EnrichmentJob? {
         guard let document = try await jobs.findOne(["_id": .string(id)]) else { return nil }
-        return EnrichmentJob(
-            id: id,
-            status: document["status"]?.stringValue.flatMap(EnrichmentJob.Status.init(rawValue:)) ?? .running,
-            force: document["force"]?.boolValue ?? false,
-            callbackUrl: document["callbackUrl"]?.stringValue,
-            total: Int(document["total"]?.int64Value ?? 0),
-            createdAt: document["createdAt"]?.dateValue ?? Date(timeIntervalSince1970: 0),
-            completedAt: document["completedAt"]?.dateValue
-        )
+        let stored = try jobs.decode(JobDocument.self, from: document)
+        return EnrichmentJob(id: stored._id, status: stored.status, force: stored.force, callbackUrl: stored.callbackUrl,
+                             total: stored.total, createdAt: stored.createdAt, completedAt: stored.completedAt)
     }
 
     /// Per-outcome counts of a job, from its tasks.
@@ -127,29 +121,13 @@ public struct JobStore: Sendable {
         let filter: BSONDocument = ["_id": [after == nil ? "$gte" : "$gt": .string(lower), "$lt": .string("\(jobID)0")]]
         let documents = try await tasks.find(filter, options: .init(sort: ["_id": 1], limit: limit + 1))
         let page = documents.prefix(limit)
-        let items = page.compactMap(Self.item)
-        let next = documents.count > limit ? page.last.flatMap(Self.position) : nil
+        let stored = try page.map { try tasks.decode(TaskDocument.self, from: $0) }
+        let items = try stored.map { task in
+            JobItem(key: try task.key(in: tasks), state: task.state, outcome: task.outcome, detail: task.detail, attempts: task.attempts,
+                    finishedAt: task.finishedAt)
+        }
+        let next = documents.count > limit ? try stored.last.map { try $0.position(in: tasks) } : nil
         return (items, next)
-    }
-
-    static func position(_ document: BSONDocument) -> Int? {
-        document["_id"]?.stringValue.flatMap { id in id.split(separator: "/").last.flatMap { Int($0) } }
-    }
-
-    static func key(_ document: BSONDocument) -> EntityKey? {
-        document["entity"]?.stringValue.flatMap(EntityKey.init(documentID:))
-    }
-
-    static func item(_ document: BSONDocument) -> JobItem? {
-        guard let key = key(document) else { return nil }
-        return JobItem(
-            key: key,
-            state: document["state"]?.stringValue.flatMap(JobItem.State.init(rawValue:)) ?? .queued,
-            outcome: document["outcome"]?.stringValue.flatMap(TaskOutcome.init(rawValue:)),
-            detail: document["detail"]?.stringValue,
-            attempts: Int(document["attempts"]?.int64Value ?? 0),
-            finishedAt: document["finishedAt"]?.dateValue
-        )
     }
 
     /// Claims up to `limit` due tasks for `lease`. `owner` must be fresh for every claim: the tasks won
@@ -185,25 +163,34 @@ public struct JobStore: Sendable {
             try await tasks.updateMany(fresh, ["$set": .document(claim), "$inc": ["attempts": 1]])
             won = try await tasks.find(["owner": .string(owner), "state": .string(JobItem.State.queued.rawValue)])
         }
-        return won.compactMap { document in
-            guard let id = document["_id"]?.stringValue, let jobID = document["jobId"]?.stringValue,
-                  let key = Self.key(document) else { return nil }
-            let failures = Int(document["failures"]?.int64Value ?? 0)
-            return ClaimedTask(
-                id: id, owner: owner, jobID: jobID, key: key,
-                force: document["force"]?.boolValue ?? false,
-                priority: document["priority"]?.int64Value.flatMap { JobPriority(rawValue: Int($0)) } ?? .onDemand,
-                attempts: Int(document["attempts"]?.int64Value ?? 1),
-                deferrals: Int(document["deferrals"]?.int64Value ?? 0),
-                jobCreatedAt: document["jobCreatedAt"]?.dateValue ?? Date(timeIntervalSince1970: 0),
-                failures: failures,
-                lastFailure: failures == 0 ? nil : document["lastFailure"]?.stringValue ?? startedAt[id].map {
-                    "the worker stopped during the attempt started at \($0.formatted(.iso8601)) (it crashed, or its lease ran out)"
-                },
-                // Progress that no longer reads (written by another version) only costs asking again.
-                progress: document["progress"]?.documentValue.flatMap { try? BSONDecoder().decode(LookupProgress.self, from: $0) }
-            )
+        var claimed: [ClaimedTask] = []
+        for document in won {
+            do {
+                claimed.append(try claimedTask(document, owner: owner, startedAt: startedAt))
+            } catch let error as StorageError {
+                // No worker can do a task that does not read: it ends failed, saying why, so its job completes.
+                try await tasks.updateOne(["_id": document["_id"] ?? .null, "owner": .string(owner)], ["$set": [
+                    "state": .string(JobItem.State.done.rawValue), "outcome": .string(TaskOutcome.failed.rawValue),
+                    "detail": .string(String(error.description.prefix(1000))), "finishedAt": .date(now),
+                ], "$unset": ["owner": ""]])
+                if let jobID = document["jobId"]?.stringValue { try await completeIfFinished(jobID, now: now) }
+            }
         }
+        return claimed
+    }
+
+    /// A task as claimed; `startedAt`: when abandoned attempts had started, as read before the claim.
+    private func claimedTask(_ document: BSONDocument, owner: String, startedAt: [String: Date]) throws -> ClaimedTask {
+        let task = try tasks.decode(TaskDocument.self, from: document)
+        let failures = task.failures ?? 0
+        return ClaimedTask(
+            id: task._id, owner: owner, jobID: task.jobId, key: try task.key(in: tasks), force: task.force, priority: task.priority,
+            attempts: task.attempts, deferrals: task.deferrals, jobCreatedAt: task.jobCreatedAt, failures: failures,
+            lastFailure: failures == 0 ? nil : task.lastFailure ?? startedAt[task._id].map {
+                "the worker stopped during the attempt started at \($0.formatted(.iso8601)) (it crashed, or its lease ran out)"
+            },
+            progress: task.progress
+        )
     }
 
     /// Marks a claimed task started. False when it is no longer this claim's to start: its scan deferred
@@ -354,5 +341,54 @@ extension Duration {
     var seconds: TimeInterval {
         let (whole, fraction) = components
         return TimeInterval(whole) + TimeInterval(fraction) / 1e18
+    }
+}
+
+/// A job as `enrichment_jobs` holds it (its outbox fields, `event` and `relay`, are the relay's).
+struct JobDocument: Codable {
+    var _id: String
+    var status: EnrichmentJob.Status
+    var force: Bool
+    var callbackUrl: String?
+    var total: Int
+    var createdAt: Date
+    var completedAt: Date?
+}
+
+/// A task as `enrichment_tasks` holds it (its outbox fields, `event` and `relay`, are the relay's).
+struct TaskDocument: Codable {
+    /// `<job id>/<position, four digits or more>`.
+    var _id: String
+    var jobId: String
+    /// The entity's document id, `<media type>/<id>`.
+    var entity: String
+    var force: Bool
+    var priority: JobPriority
+    var jobCreatedAt: Date
+    var state: JobItem.State
+    var dueAt: Date
+    var attempts: Int
+    var deferrals: Int
+    var failures: Int?
+    var lastFailure: String?
+    var startedAt: Date?
+    var owner: String?
+    var outcome: TaskOutcome?
+    var detail: String?
+    var finishedAt: Date?
+    var progress: LookupProgress?
+
+    func key(in collection: MongoCollection) throws(StorageError) -> EntityKey {
+        guard let key = EntityKey(documentID: entity) else {
+            throw .corruptDocument(collection: collection.name, id: _id, reason: "'\(entity)' is not an entity key")
+        }
+        return key
+    }
+
+    func position(in collection: MongoCollection) throws(StorageError) -> Int {
+        guard let position = _id.split(separator: "/").last.flatMap({ Int($0) }) else {
+            throw .corruptDocument(collection: collection.name, id: _id, reason: "the id has no position")
+        }
+        return position
     }
 }

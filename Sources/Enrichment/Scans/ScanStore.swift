@@ -75,17 +75,17 @@ public struct ScanStore: Sendable {
     }
 
     public func run(_ id: String) async throws -> ScanRun? {
-        try await scans.findOne(["_id": .string(id)]).flatMap(Self.run)
+        try await scans.findOne(["_id": .string(id)]).map(run)
     }
 
     /// The latest runs, newest first.
     public func recent(limit: Int) async throws -> [ScanRun] {
-        try await scans.find([:], options: .init(sort: ["startedAt": -1], limit: limit)).compactMap(Self.run)
+        try await scans.find([:], options: .init(sort: ["startedAt": -1], limit: limit)).map(run)
     }
 
     /// Runs recorded as running (one whose process died stays so until a process takes it over).
     func running() async throws -> [ScanRun] {
-        try await scans.find(["status": .string(ScanRun.Status.running.rawValue)]).compactMap(Self.run)
+        try await scans.find(["status": .string(ScanRun.Status.running.rawValue)]).map(run)
     }
 
     // MARK: Documents
@@ -116,29 +116,29 @@ public struct ScanStore: Sendable {
         return document
     }
 
-    static func counts(_ document: BSONDocument?) -> [MediaType: Int] {
-        var byType: [MediaType: Int] = [:]
-        for mediaType in MediaType.allCases {
-            if let count = document?[mediaType.rawValue]?.int64Value { byType[mediaType] = Int(count) }
+    func run(_ document: BSONDocument) throws -> ScanRun {
+        let stored = try scans.decode(ScanDocument.self, from: document)
+        func byType(_ counts: [String: Int]) -> [MediaType: Int] {
+            Dictionary(uniqueKeysWithValues: counts.compactMap { name, count in MediaType(rawValue: name).map { ($0, count) } })
         }
-        return byType
+        return ScanRun(id: stored._id, trigger: stored.trigger, force: stored.force, status: stored.status, startedAt: stored.startedAt,
+                       deadline: stored.deadline, finishedAt: stored.finishedAt, pending: byType(stored.pending),
+                       allocation: byType(stored.allocation), jobID: stored.jobId, counts: stored.counts, detail: stored.detail)
     }
+}
 
-    static func run(_ document: BSONDocument) -> ScanRun? {
-        guard let id = document["_id"]?.stringValue, let startedAt = document["startedAt"]?.dateValue else { return nil }
-        return ScanRun(
-            id: id,
-            trigger: document["trigger"]?.stringValue.flatMap(ScanRun.Trigger.init(rawValue:)) ?? .manual,
-            force: document["force"]?.boolValue ?? false,
-            status: document["status"]?.stringValue.flatMap(ScanRun.Status.init(rawValue:)) ?? .running,
-            startedAt: startedAt,
-            deadline: document["deadline"]?.dateValue ?? startedAt,
-            finishedAt: document["finishedAt"]?.dateValue,
-            pending: counts(document["pending"]?.documentValue),
-            allocation: counts(document["allocation"]?.documentValue),
-            jobID: document["jobId"]?.stringValue,
-            counts: document["counts"]?.documentValue.flatMap { try? BSONDecoder().decode(JobCounts.self, from: $0) },
-            detail: document["detail"]?.stringValue
-        )
-    }
+/// A scan run as `scans` holds it; counts per media type are keyed by the type's name.
+struct ScanDocument: Codable {
+    var _id: String
+    var trigger: ScanRun.Trigger
+    var force: Bool
+    var status: ScanRun.Status
+    var startedAt: Date
+    var deadline: Date
+    var finishedAt: Date?
+    var pending: [String: Int]
+    var allocation: [String: Int]
+    var jobId: String?
+    var counts: JobCounts?
+    var detail: String?
 }

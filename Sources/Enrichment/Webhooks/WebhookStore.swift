@@ -149,7 +149,7 @@ public struct WebhookStore: Sendable {
             "kind": .string(WebhookEndpoint.Kind.callback.rawValue), "url": .string(url),
             "eventTypes": .array(WebhookEventType.allCases.map { .string($0.rawValue) }), "enabled": true, "createdAt": .date(now),
         ]], upsert: true)
-        guard let endpoint = try await endpoint(id) else { throw StorageError.corruptDocument(id: id, reason: "callback endpoint vanished") }
+        guard let endpoint = try await endpoint(id) else { throw StorageError.corruptDocument(collection: Self.endpointsCollection, id: id, reason: "callback endpoint vanished") }
         return endpoint
     }
 

@@ -125,8 +125,11 @@ struct ScanTests {
                 #expect((try next.json["pending"] as? [String: Int])?["books"] == deferred)
                 let nextID = try #require(try next.json["id"] as? String)
                 let done = try await Self.waitForScan(nextID, service)
-                #expect(done["status"] as? String == "completed" && (done["counts"] as? [String: Int])?["found"] == deferred, "\(done)")
-                #expect(try await Self.count(service, .books, status: "found") == 10)
+                // It has the same 2 s run time: on a busy machine it too may leave some for the scan after it.
+                let nextCounts = done["counts"] as? [String: Int] ?? [:]
+                let leftAgain = nextCounts["deferred"] ?? 0
+                #expect((nextCounts["found"] ?? 0) + leftAgain == deferred && (done["allocation"] as? [String: Int])?["books"] == deferred, "\(done)")
+                #expect(try await Self.count(service, .books, status: "found") == 10 - leftAgain)
             }
         }
     }
