@@ -66,6 +66,7 @@ let package = Package(
             name: "EnricherCore",
             dependencies: [
                 "MongoDB", "BSON", "Scheduling",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -68,12 +68,17 @@ public final class Application: Sendable {
             requestTimeout: http.requestTimeout, shutdownGrace: http.shutdownGrace, accessLog: http.accessLog
         ), responder: api, logger: logger)
 
-        let services: [any Service] = [
+        var services: [any Service] = [
             Resource("database") { await database.close() },
             BackgroundWork("database probe") { await database.probe.run() },
             Resource("transfer and image threads") { await enrichment.shutdown() },
             BackgroundWork("enrichment workers") { await enrichment.worker.run() },
             BackgroundWork("cover housekeeping") { await enrichment.housekeeping.run() },
+        ]
+        if let (reconciler, interval) = enrichment.reconciliation {
+            services.append(BackgroundWork("cover reconciliation") { await reconciler.run(every: interval) })
+        }
+        services += [
             BackgroundWork("scans") { await enrichment.scans.run() },
             BackgroundWork("webhook relay and delivery") { await enrichment.webhooks.run() },
             server,

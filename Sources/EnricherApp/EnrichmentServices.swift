@@ -20,6 +20,8 @@ struct EnrichmentServices: Sendable {
     let signal: WorkSignal
     let worker: EnrichmentWorker
     let housekeeping: CoverHousekeeping
+    /// Scheduled reconciliation of covers and entities; nil when `ENRICHER_IMAGE_RECONCILE_INTERVAL_SECONDS` is off.
+    let reconciliation: (reconciler: CoverReconciler, interval: Duration)?
     let scans: ScanService
     let webhooks: WebhookDispatcher
 
@@ -165,7 +167,13 @@ struct EnrichmentServices: Sendable {
         signal = WorkSignal()
         let eventSignal = WorkSignal()
         let entities = EntityRepository(database: database)
-        housekeeping = CoverHousekeeping(store: covers, entities: entities, interval: rules.gcInterval, grace: rules.gcGrace, logger: logger)
+        housekeeping = CoverHousekeeping(store: covers, entities: entities, interval: rules.gcInterval, grace: rules.gcGrace,
+                                         orphanGrace: rules.orphanGrace, logger: logger)
+        if let interval = rules.reconcileInterval {
+            reconciliation = (CoverReconciler(store: covers, library: library, entities: entities, logger: logger), interval)
+        } else {
+            reconciliation = nil
+        }
         let engine = EnrichmentEngine(
             providers: registry, chains: chains,
             downloader: CandidateDownloader(fetcher: client, inspector: inspector, maxBytes: rules.maxBytes, timeout: outbound.imageTimeout,

@@ -22,7 +22,7 @@ public enum Maintenance {
                 let library = CoverLibrary(store: store, images: inspector, settings: EnrichmentServices.renditionSettings(rules),
                                            duplicateDistance: rules.duplicateDistance)
                 return try await CoverReconciler(store: store, library: library, entities: EntityRepository(database: database), logger: logger)
-                    .run(repair: repair)
+                    .run(repair: repair ? .all : .none)
             }
         } catch {
             await offCooperativePool { inspector.shutdown() }

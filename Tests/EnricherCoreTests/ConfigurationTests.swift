@@ -78,6 +78,28 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("image housekeeping: the orphan grace is in minutes, scheduled reconciliation can be off")
+    func imageHousekeeping() throws {
+        let defaults = try Configuration(environment: [:], providers: []).images
+        #expect(defaults.orphanGrace == .seconds(3600) && defaults.reconcileInterval == .seconds(86_400))
+        for off in ["off", "OFF", "0"] {
+            #expect(try Configuration(environment: ["ENRICHER_IMAGE_RECONCILE_INTERVAL_SECONDS": off], providers: []).images.reconcileInterval == nil)
+        }
+        let set = try Configuration(environment: ["ENRICHER_IMAGE_RECONCILE_INTERVAL_SECONDS": "600",
+                                                  "ENRICHER_IMAGE_ORPHAN_GRACE_MINUTES": "0"], providers: []).images
+        #expect(set.reconcileInterval == .seconds(600) && set.orphanGrace == .zero)
+        for (key, value, reason) in [("ENRICHER_IMAGE_RECONCILE_INTERVAL_SECONDS", "daily", "'daily' is not a whole number"),
+                                     ("ENRICHER_IMAGE_RECONCILE_INTERVAL_SECONDS", "-5", "-5 is outside 0...2592000"),
+                                     ("ENRICHER_IMAGE_ORPHAN_GRACE_MINUTES", "20000", "20000 is outside 0...10080")] {
+            do {
+                _ = try Configuration(environment: [key: value], providers: [])
+                Issue.record("accepted \(key)=\(value)")
+            } catch {
+                #expect(error.description.hasPrefix("configuration \(key): ") && error.description.contains(reason), "\(error)")
+            }
+        }
+    }
+
     @Test("a JSON file supplies values, the environment overrides them, unknown keys are refused")
     func file() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("enricher-\(UUID()).json")

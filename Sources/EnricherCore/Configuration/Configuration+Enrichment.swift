@@ -57,6 +57,10 @@ extension Configuration {
         public var duplicateDistance: Int
         public var gcInterval: Duration
         public var gcGrace: Duration
+        /// How long GridFS files and chunks nothing owns are kept.
+        public var orphanGrace: Duration
+        /// nil when scheduled reconciliation is off.
+        public var reconcileInterval: Duration?
 
         init(_ reader: ConfigurationReader) throws(ConfigurationError) {
             maxBytes = try reader.integer(.imageMaxBytes, in: 1024...(1 << 30))
@@ -104,6 +108,10 @@ extension Configuration {
             duplicateDistance = try reader.integer(.duplicateDistance, in: 0...16)
             gcInterval = .seconds(try reader.integer(.imageGCInterval, in: 1...604_800))
             gcGrace = .seconds(3600 * (try reader.integer(.imageGCGrace, in: 0...8760)))
+            orphanGrace = .seconds(60 * (try reader.integer(.imageOrphanGrace, in: 0...10_080)))
+            let reconcile = try reader.string(.imageReconcileInterval).lowercased()
+            let seconds = reconcile == "off" ? 0 : try reader.integer(.imageReconcileInterval, in: 0...2_592_000)
+            reconcileInterval = seconds == 0 ? nil : .seconds(seconds)
         }
     }
 

@@ -55,11 +55,15 @@ extension ConfigurationKey {
         "How often stored covers that no entity uses any more are looked for.")
     public static let imageGCGrace = ConfigurationKey("ENRICHER_IMAGE_GC_GRACE_HOURS", "24",
         "How long an unused stored cover is kept before housekeeping deletes it.")
+    public static let imageOrphanGrace = ConfigurationKey("ENRICHER_IMAGE_ORPHAN_GRACE_MINUTES", "60",
+        "How long a GridFS file no cover names, or a chunk no file owns (left by an interrupted upload), is kept before housekeeping deletes it; longer than any upload takes (0 to 10080).")
+    public static let imageReconcileInterval = ConfigurationKey("ENRICHER_IMAGE_RECONCILE_INTERVAL_SECONDS", "86400",
+        "How often stored covers are reconciled with entities in the background: missing renditions are made again from the stored original, other drift is logged for `enricher images reconcile --repair`. off or 0: never.")
 
     public static let images: [ConfigurationKey] = [
         imageMaxBytes, imageMaxPixels, imageMinShortSide, imagePlaceholders, imageThreads, imageSelection,
         renditions, renditionFormat, renditionQuality, renditionBackground, imageQueueLimit, duplicateDistance,
-        imageGCInterval, imageGCGrace,
+        imageGCInterval, imageGCGrace, imageOrphanGrace, imageReconcileInterval,
     ]
 
     public static let jobMaxEntities = ConfigurationKey("ENRICHER_JOB_MAX_ENTITIES", "1000",

@@ -1,4 +1,3 @@
-import Crypto
 import EnricherCore
 import Foundation
 import Images
@@ -25,12 +24,15 @@ public struct CoverLibrary: Sendable {
         public var description: String { "image could not be processed: \(rejection)" }
     }
 
-    /// The stored cover for `bytes` (whose SHA-256 is `sha256`): found, or made and stored now.
+    /// The stored cover for `bytes` (whose SHA-256 is `sha256`): found, or made and stored now. A cover
+    /// found is claimed (its unused mark cleared), so housekeeping cannot delete it under the caller; one
+    /// deleted just before the claim is made again.
     public func publish(_ bytes: [UInt8], sha256: String, now: Date = Date()) async throws -> (cover: StoredCover, created: Bool) {
-        if let existing = try await store.cover(sha256) { return (existing, false) }
+        if let existing = try await store.cover(sha256), try await store.claim(existing.id) { return (existing, false) }
         let processed = try await process(bytes)
         if let twin = try await store.similar(to: processed.perceptualHash, within: duplicateDistance,
-                                              width: processed.original.width, height: processed.original.height) {
+                                              width: processed.original.width, height: processed.original.height),
+           try await store.claim(twin.id) {
             return (twin, false)
         }
         let (files, contents) = Self.files(of: processed, cover: sha256)
@@ -77,8 +79,8 @@ public struct CoverLibrary: Sendable {
         var files: [CoverFile] = []
         var contents: [String: [UInt8]] = [:]
         for (name, image) in [(StoredCover.originalName, processed.original)] + processed.renditions.map({ ($0.name, $0.image) }) {
-            let hash = SHA256.hash(data: image.bytes).map { String(format: "%02x", $0) }.joined()
-            files.append(CoverFile(name: name, fileId: StoredCover.fileID(cover: id, name: name), contentType: image.contentType,
+            let hash = ImageStore.sha256(image.bytes)
+            files.append(CoverFile(name: name, fileId: StoredCover.fileID(cover: id, name: name, sha256: hash), contentType: image.contentType,
                                    width: image.width, height: image.height, bytes: image.bytes.count, sha256: hash))
             contents[name] = image.bytes
         }

@@ -28,6 +28,18 @@ public struct ReconcileReport: Sendable, Encodable, Equatable {
     }
 }
 
+/// What reconciliation may change.
+public enum ReconcileRepair: Sendable {
+    /// Report only.
+    case none
+    /// Make missing renditions again from the stored original: it only adds files an existing cover
+    /// document names, so the scheduled run does it unattended.
+    case renditions
+    /// Renditions, and entities too: references to covers that are gone are cleared (those entities are
+    /// looked up again) and stale rendition listings rewritten. What `enricher images reconcile --repair` does.
+    case all
+}
+
 /// Finds and repairs drift between entities and stored covers.
 public struct CoverReconciler: Sendable {
     let store: CoverStore
@@ -42,7 +54,33 @@ public struct CoverReconciler: Sendable {
         self.logger = logger
     }
 
-    public func run(repair: Bool) async throws -> ReconcileReport {
+    /// Runs every `interval` until cancelled, making missing renditions again and logging the rest of
+    /// what it finds (an operator decides about entities, with `enricher images reconcile --repair`).
+    public func run(every interval: Duration) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+                let report = try await run(repair: .renditions)
+                let metadata: Logger.Metadata = [
+                    "covers": "\(report.coversChecked)", "entities": "\(report.entitiesChecked)",
+                    "renditionsMade": "\(report.renditionsMade.values.reduce(0) { $0 + $1.count })",
+                    "brokenCovers": "\(report.brokenCovers.prefix(20))", "danglingReferences": "\(report.danglingReferences.prefix(20))",
+                    "staleListings": "\(report.staleListings.prefix(20))", "unusedCovers": "\(report.unusedCovers)",
+                ]
+                if !report.brokenCovers.isEmpty || !report.danglingReferences.isEmpty || !report.staleListings.isEmpty {
+                    logger.notice("stored covers drift from entities; `enricher images reconcile --repair` fixes what it can", metadata: metadata)
+                } else {
+                    logger.info("stored covers reconciled", metadata: metadata)
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("scheduled cover reconciliation failed; trying again next time", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    public func run(repair: ReconcileRepair) async throws -> ReconcileReport {
         var report = ReconcileReport()
         var after: String?
         while true {
@@ -57,7 +95,7 @@ public struct CoverReconciler: Sendable {
                 report.missingFiles[cover.id] = missing
                 if missing.contains(StoredCover.originalName) {
                     report.brokenCovers.append(cover.id)
-                } else if repair {
+                } else if repair != .none {
                     let (_, made) = try await library.repair(cover)
                     if !made.isEmpty { report.renditionsMade[cover.id] = made }
                 }
@@ -73,7 +111,7 @@ public struct CoverReconciler: Sendable {
                 let key = entity.key.description
                 guard let cover = try await store.cover(shown.id), !report.brokenCovers.contains(shown.id) else {
                     report.danglingReferences.append(key)
-                    if repair {
+                    if repair == .all {
                         try await entities.recordLookup(entity.key, coverImage: nil, imageLookup: nil)
                         report.referencesCleared.append(key)
                         logger.notice("cleared a reference to a missing cover", metadata: ["entity": "\(key)", "cover": "\(shown.id)"])
@@ -83,7 +121,7 @@ public struct CoverReconciler: Sendable {
                 let current = CoverImage(cover, provider: shown.provider, sourceUrl: shown.sourceUrl, createdAt: shown.createdAt)
                 if current != shown {
                     report.staleListings.append(key)
-                    if repair { try await entities.recordLookup(entity.key, coverImage: current, imageLookup: entity.imageLookup) }
+                    if repair == .all { try await entities.recordLookup(entity.key, coverImage: current, imageLookup: entity.imageLookup) }
                 }
             }
         } while cursor != nil

@@ -105,8 +105,8 @@ struct CoverStorageTests {
                 let droppedID = try #require(EntityView(try await service.entity(.books, "dropped")).coverImage?["id"] as? String)
                 #expect(try await service.client.delete("/v1/entities/books/dropped").status == 204)
                 let housekeeping = service.application.coverHousekeeping
-                #expect(try await housekeeping.sweep() == 0, "the first sweep only notes the cover unused")
-                #expect(try await housekeeping.sweep() == 1, "the second, past the (zero) grace period, deletes it")
+                #expect(try await housekeeping.sweep().coversDeleted == 0, "the first sweep only notes the cover unused")
+                #expect(try await housekeeping.sweep().coversDeleted == 1, "the second, past the (zero) grace period, deletes it")
                 #expect(try await service.client.send("GET", "/v1/images/\(droppedID)", auth: .none).status == 404)
                 #expect(try await service.database.collection("covers").countDocuments() == 1)
                 #expect(try await service.database.collection("images.files").countDocuments() == 3)
@@ -132,7 +132,7 @@ struct CoverStorageTests {
                 let twoID = try #require(EntityView(try await service.entity(.books, "two")).coverImage?["id"] as? String)
                 let store = CoverStore(database: service.database)
                 // Drift: one cover loses its thumbnail file; the other cover disappears altogether.
-                try await store.blobs.delete(StoredCover.fileID(cover: oneID, name: "thumb"))
+                try await store.blobs.delete(try #require(try await store.cover(oneID)?.file("thumb")).fileId)
                 try await store.delete(try #require(try await store.cover(twoID)))
 
                 let configuration = service.application.configuration

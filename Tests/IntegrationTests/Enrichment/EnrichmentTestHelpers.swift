@@ -53,7 +53,9 @@ extension TestService {
 
     /// The normalized original of a stored cover, as GridFS holds it.
     func storedOriginal(_ id: String) async throws -> Data? {
-        try await CoverStore(database: database).blobs.read(StoredCover.fileID(cover: id, name: StoredCover.originalName)).map { Data($0) }
+        let store = CoverStore(database: database)
+        guard let original = try await store.cover(id)?.original else { return nil }
+        return try await store.blobs.read(original.fileId).map { Data($0) }
     }
 
     /// Documents in the GridFS bucket the covers are stored in (`images.files`, `images.chunks`).
