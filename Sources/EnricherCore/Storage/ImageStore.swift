@@ -88,21 +88,32 @@ public struct ImageStore: Sendable {
     /// digest is an error, never read with made-up values.
     public func blob(_ id: String) async throws -> StoredBlob? {
         guard let document = try await files.findOne(["_id": .string(id)]) else { return nil }
-        let metadata = document["metadata"]?.documentValue ?? [:]
-        guard let length = document["length"]?.int64Value, length >= 0,
-              let chunkSize = document["chunkSize"]?.int64Value, chunkSize > 0,
-              let sha256 = metadata["sha256"]?.stringValue else {
-            throw StorageError.corruptDocument(collection: files.name, id: id, reason: "GridFS files document lacks length, chunkSize or metadata.sha256")
+        let stored = try files.decode(FilesDocument.self, from: document)
+        guard stored.length >= 0, stored.chunkSize > 0 else {
+            throw StorageError.corruptDocument(collection: files.name, id: id,
+                                               reason: "length \(stored.length) and chunkSize \(stored.chunkSize) describe no file")
         }
         return StoredBlob(
             id: id,
-            contentType: metadata["contentType"]?.stringValue ?? "application/octet-stream",
-            bytes: Int(length),
-            sha256: sha256,
-            chunkSize: Int(chunkSize),
-            chunkCount: length == 0 ? 0 : Int((length + chunkSize - 1) / chunkSize),
-            uploadDate: document["uploadDate"]?.dateValue ?? Date(timeIntervalSince1970: 0)
+            contentType: stored.metadata.contentType,
+            bytes: Int(stored.length),
+            sha256: stored.metadata.sha256,
+            chunkSize: Int(stored.chunkSize),
+            chunkCount: stored.length == 0 ? 0 : Int((stored.length + stored.chunkSize - 1) / stored.chunkSize),
+            uploadDate: stored.uploadDate
         )
+    }
+
+    /// A GridFS files document as this store writes it (other fields, such as `orphanSince`, are housekeeping's).
+    struct FilesDocument: Decodable {
+        struct Metadata: Decodable {
+            var contentType: String
+            var sha256: String
+        }
+        var length: Int64
+        var chunkSize: Int64
+        var uploadDate: Date
+        var metadata: Metadata
     }
 
     /// Chunk `n` of a file: what a streamed response reads one at a time. A chunk that is missing or

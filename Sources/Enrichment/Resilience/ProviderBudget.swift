@@ -1,4 +1,5 @@
 import BSON
+import EnricherCore
 import Foundation
 import MongoDB
 import Resilience
@@ -129,8 +130,8 @@ public actor ProviderBudget {
 
     /// The budget as the database has it now (as last seen, if the database does not answer).
     public func status() async -> Status {
-        if let document = try? await collection.findOne(["_id": .string(key)]) {
-            lastSeen = limiter(from: document)
+        if let document = try? await collection.findOne(["_id": .string(key)]), let stored = try? limiter(from: document) {
+            lastSeen = stored
         }
         let now = Self.instant(Self.milliseconds(Date()))
         return Status(tokensAvailable: lastSeen.tokensAvailable(at: now),
@@ -192,7 +193,8 @@ public actor ProviderBudget {
             } else {
                 do {
                     stored = try await collection.findOne(["_id": .string(key)]).map {
-                        ($0["tat"]?.int64Value ?? 0, $0["pausedUntil"]?.int64Value ?? 0)
+                        let budget = try collection.decode(BudgetDocument.self, from: $0)
+                        return (budget.tat, budget.pausedUntil)
                     }
                 } catch {
                     throw Unavailable(description: "rate budget \(key): \(error)")
@@ -247,8 +249,16 @@ public actor ProviderBudget {
         try await Task.sleep(for: .milliseconds(Int.random(in: 1...(2 + min(attempt, 8) * 2))))
     }
 
-    private func limiter(from document: BSONDocument) -> RateLimiter {
-        limiter(arrival: document["tat"]?.int64Value ?? 0, paused: document["pausedUntil"]?.int64Value ?? 0)
+    private func limiter(from document: BSONDocument) throws -> RateLimiter {
+        let budget = try collection.decode(BudgetDocument.self, from: document)
+        return limiter(arrival: budget.tat, paused: budget.pausedUntil)
+    }
+
+    /// A budget as `provider_budgets` holds it: wall-clock milliseconds of the theoretical arrival time
+    /// and of the end of any pause (0: none).
+    struct BudgetDocument: Codable {
+        var tat: Int64
+        var pausedUntil: Int64
     }
 
     private func limiter(arrival: Int64, paused: Int64) -> RateLimiter {
