@@ -41,7 +41,7 @@ struct EnrichmentServices: Sendable {
             callbackURL: webhooks.callbackURL, callbackSecrets: webhooks.callbackSecrets.compactMap(WebhookSecret.init),
             timeout: webhooks.timeout, policy: DeliveryPolicy(schedule: webhooks.schedule, jitter: webhooks.jitter),
             disableAfter: webhooks.disableAfter, workers: webhooks.workers, snippetBytes: webhooks.snippetBytes,
-            retention: webhooks.retention, poll: .seconds(1))
+            retention: webhooks.retention, poll: .seconds(1), replayPageSize: webhooks.replayPageSize)
     }
 
     static func chains(_ configuration: Configuration) throws(ConfigurationError) -> ProviderChains {

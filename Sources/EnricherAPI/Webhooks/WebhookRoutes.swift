@@ -15,6 +15,7 @@ struct WebhookRoutes: Sendable {
         router.add(.DELETE, "/v1/webhooks/{id}", delete)
         router.add(.GET, "/v1/webhooks/{id}/deliveries", deliveries)
         router.add(.POST, "/v1/webhooks/{id}/replay", replay)
+        router.add(.GET, "/v1/webhooks/{id}/replays/{replayId}", getReplay)
     }
 
     /// An endpoint as the API shows it; `secret` only in the answer to its creation.
@@ -86,9 +87,37 @@ struct WebhookRoutes: Sendable {
         }
     }
 
+    /// A replay and how far it got.
+    struct ReplayView: Encodable {
+        var id: String
+        var webhookId: String
+        var since: Date
+        var until: Date
+        var status: String
+        var queued: Int
+        var inFlight: Int
+        var createdAt: Date
+        var updatedAt: Date
+        @Nullable var finishedAt: Date?
+        @Nullable var detail: String?
+
+        init(replay: WebhookReplay) {
+            id = replay.id
+            webhookId = replay.endpointID
+            since = replay.since
+            until = replay.until
+            status = replay.status.rawValue
+            queued = replay.queued
+            inFlight = replay.inFlight
+            createdAt = replay.createdAt
+            updatedAt = replay.updatedAt
+            finishedAt = replay.finishedAt
+            detail = replay.detail
+        }
+    }
+
     struct EndpointList: Encodable { var webhooks: [EndpointView] }
     struct DeliveryList: Encodable { var deliveries: [DeliveryView] }
-    struct Replayed: Encodable { var replayed: Int }
 
     static let fields: Set<String> = ["url", "eventTypes", "secret"]
 
@@ -187,6 +216,23 @@ struct WebhookRoutes: Sendable {
         guard endpoint.enabled else {
             throw Problem(.conflict, detail: "webhook endpoint \(endpoint.id) is disabled (\(endpoint.disabledReason ?? "")); create a new subscription")
         }
-        return JSONResponse.make(statusCode: .accepted, body: Replayed(replayed: try await store.replay(endpoint, since: since)))
+        // Only recorded here: the events are read and queued in the background, a page at a time.
+        switch try await store.scheduleReplay(endpoint, since: since) {
+        case .scheduled(let replay):
+            var response = JSONResponse.make(statusCode: .accepted, body: ReplayView(replay: replay))
+            response.headers["Location"] = "/v1/webhooks/\(endpoint.id)/replays/\(replay.id)"
+            return response
+        case .alreadyActive(let replay):
+            throw Problem(.conflict, detail: "a replay of \(endpoint.id) is \(replay.status.rawValue) (/v1/webhooks/\(endpoint.id)/replays/\(replay.id)); ask again when it has finished")
+        }
+    }
+
+    @Sendable func getReplay(_ request: RouteRequest) async throws -> HTTPResponse {
+        let endpoint = try await endpoint(request)
+        let id = request.parameters["replayId"] ?? ""
+        guard let replay = try await store.replay(id, endpointID: endpoint.id) else {
+            throw Problem(.notFound, detail: "no replay \(id) of webhook endpoint \(endpoint.id)")
+        }
+        return JSONResponse.make(statusCode: .ok, body: ReplayView(replay: replay))
     }
 }

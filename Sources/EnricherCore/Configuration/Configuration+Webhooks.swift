@@ -15,6 +15,8 @@ extension Configuration {
         public var workers: Int
         public var snippetBytes: Int
         public var retention: Duration
+        /// Events a replay handles at once.
+        public var replayPageSize: Int
         public var inboundSecrets: [String]
         public var inboundTolerance: Int
         /// Every secret set, by key, so their form can be checked naming the key.
@@ -53,6 +55,7 @@ extension Configuration {
             workers = try reader.integer(.webhookWorkers, in: 1...256)
             snippetBytes = try reader.integer(.webhookSnippet, in: 0...65_536)
             retention = .seconds(86_400 * (try reader.integer(.webhookRetention, in: 1...3650)))
+            replayPageSize = try reader.integer(.webhookReplayPageSize, in: 1...1000)
             inboundSecrets = [optional(.inboundSecret), optional(.inboundPreviousSecret)].compactMap { $0 }
             inboundTolerance = try reader.integer(.inboundTolerance, in: 1...86_400)
             secrets = [ConfigurationKey.callbackSecret, .callbackPreviousSecret, .inboundSecret, .inboundPreviousSecret]

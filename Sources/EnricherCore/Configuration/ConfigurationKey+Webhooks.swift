@@ -21,7 +21,9 @@ extension ConfigurationKey {
     public static let webhookSnippet = ConfigurationKey("ENRICHER_WEBHOOK_RESPONSE_SNIPPET_BYTES", "512",
         "How much of a receiver's answer each recorded attempt keeps.")
     public static let webhookRetention = ConfigurationKey("ENRICHER_WEBHOOK_RETENTION_DAYS", "30",
-        "Events (what a replay can send), finished deliveries with their attempts, and inbound webhook-ids are kept this long.")
+        "Events (what a replay can send), finished deliveries with their attempts, finished replays, and inbound webhook-ids are kept this long.")
+    public static let webhookReplayPageSize = ConfigurationKey("ENRICHER_WEBHOOK_REPLAY_PAGE_SIZE", "100",
+        "Events a replay reads and queues again at once; it queues the next page when fewer than this many deliveries to the subscription wait.")
     public static let inboundSecret = ConfigurationKey("ENRICHER_INBOUND_SECRET", nil,
         "Secret the catalog signs POST /v1/inbound/catalog with (whsec_...); unset: the endpoint refuses every delivery.", secret: true)
     public static let inboundPreviousSecret = ConfigurationKey("ENRICHER_INBOUND_PREVIOUS_SECRET", nil,
@@ -31,6 +33,6 @@ extension ConfigurationKey {
 
     public static let webhooks: [ConfigurationKey] = [
         publicURL, callbackURL, callbackSecret, callbackPreviousSecret, webhookTimeout, webhookSchedule, webhookJitter,
-        webhookDisableAfter, webhookWorkers, webhookSnippet, webhookRetention, inboundSecret, inboundPreviousSecret, inboundTolerance,
+        webhookDisableAfter, webhookWorkers, webhookSnippet, webhookRetention, webhookReplayPageSize, inboundSecret, inboundPreviousSecret, inboundTolerance,
     ]
 }

@@ -9,7 +9,7 @@ import Outbound
 /// every subscription to its type. Workers claim due deliveries with a lease and post them, signed the
 /// Standard Webhooks way, without following redirects; only a 2xx is a success. A failure is tried again
 /// on the schedule (honouring Retry-After), a 410 disables the endpoint, and so does a long run of
-/// failures. Every attempt is recorded.
+/// failures. Every attempt is recorded. Replays run here too, in the background, a page at a time.
 public final class WebhookDispatcher: Sendable {
     public struct Settings: Sendable {
         public var callbackURL: String?
@@ -21,11 +21,17 @@ public final class WebhookDispatcher: Sendable {
         public var snippetBytes: Int
         /// Events and finished deliveries older than this are deleted.
         public var retention: Duration
-        /// How often the relay looks for events written by other processes, and idle workers for due retries.
+        /// How often the relay looks for events written by other processes, idle workers for due retries,
+        /// and the replay runner for replays.
         public var poll: Duration
+        /// Events a replay reads, and deliveries it queues, at once.
+        public var replayPageSize: Int
+        /// How long a replay stays with the runner that took it without word from it (renewed after every
+        /// page): a dead process's replay is taken over after this.
+        public var replayLease: Duration
 
         public init(callbackURL: String?, callbackSecrets: [WebhookSecret], timeout: Duration, policy: DeliveryPolicy, disableAfter: Duration,
-                    workers: Int, snippetBytes: Int, retention: Duration, poll: Duration) {
+                    workers: Int, snippetBytes: Int, retention: Duration, poll: Duration, replayPageSize: Int = 100, replayLease: Duration = .seconds(30)) {
             self.callbackURL = callbackURL
             self.callbackSecrets = callbackSecrets
             self.timeout = timeout
@@ -35,6 +41,8 @@ public final class WebhookDispatcher: Sendable {
             self.snippetBytes = snippetBytes
             self.retention = retention
             self.poll = poll
+            self.replayPageSize = replayPageSize
+            self.replayLease = replayLease
         }
     }
 
@@ -61,7 +69,7 @@ public final class WebhookDispatcher: Sendable {
         self.logger = logger
     }
 
-    /// Relays and delivers until cancelled.
+    /// Relays, delivers and replays until cancelled.
     public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask {
@@ -81,6 +89,7 @@ public final class WebhookDispatcher: Sendable {
             for index in 0..<settings.workers {
                 group.addTask { await self.deliverLoop(index) }
             }
+            group.addTask { await self.runReplays() }
             group.addTask {
                 while !Task.isCancelled {
                     do {

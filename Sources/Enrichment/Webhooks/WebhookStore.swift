@@ -65,16 +65,19 @@ public struct WebhookStore: Sendable {
     public static let eventsCollection = "webhook_events"
     /// The catalog's inbound `webhook-id`s, each processed once.
     public static let inboundCollection = "inbound_webhooks"
+    public static let replaysCollection = "webhook_replays"
     let endpoints: MongoCollection
     let deliveries: MongoCollection
     let events: MongoCollection
     let inbound: MongoCollection
+    let replays: MongoCollection
 
     public init(database: MongoDatabase) {
         endpoints = database.collection(Self.endpointsCollection)
         deliveries = database.collection(Self.deliveriesCollection)
         events = database.collection(Self.eventsCollection)
         inbound = database.collection(Self.inboundCollection)
+        replays = database.collection(Self.replaysCollection)
     }
 
     public func ensureIndexes() async throws {
@@ -84,9 +87,12 @@ public struct WebhookStore: Sendable {
             .init(name: "endpointId_createdAt", keys: ["endpointId": 1, "createdAt": -1]),
             .init(name: "createdAt", keys: ["createdAt": 1]),
         ])
-        try await events.createIndexes([.init(name: "timestamp", keys: ["timestamp": 1])])
+        // Replays page through events by (timestamp, _id); pruning uses its prefix. (Databases made before
+        // it also have a `timestamp` index, left alone.)
+        try await events.createIndexes([.init(name: "timestamp_id", keys: ["timestamp": 1, "_id": 1])])
         try await endpoints.createIndexes([.init(name: "kind_enabled", keys: ["kind": 1, "enabled": 1])])
         try await inbound.createIndexes([.init(name: "receivedAt", keys: ["receivedAt": 1])])
+        try await ensureReplayIndexes()
     }
 
     // MARK: Inbound
@@ -236,28 +242,6 @@ public struct WebhookStore: Sendable {
         ]
     }
 
-    /// Sends the events since `since` to a subscription again (same `webhook-id`s); returns how many.
-    public func replay(_ endpoint: WebhookEndpoint, since: Date, now: Date = Date()) async throws -> Int {
-        var count = 0
-        for document in try await events.find(["timestamp": ["$gte": .date(since)]], options: .init(sort: ["timestamp": 1])) {
-            guard let id = document["_id"]?.stringValue, let type = document["type"]?.stringValue.flatMap(WebhookEventType.init(rawValue:)),
-                  endpoint.eventTypes.contains(type), let timestamp = document["timestamp"]?.dateValue,
-                  let body = document["body"]?.stringValue else { continue }
-            let event = WebhookEvent(id: id, type: type, timestamp: timestamp, body: body, jobID: document["jobId"]?.stringValue ?? "")
-            let pending = Self.pendingDelivery(event, endpoint: endpoint, now: now)
-            // Earlier attempts stay listed; the schedule starts over after them.
-            let earlier = try await deliveries.findOne(["_id": pending["_id"]!], projection: ["attempts": 1])?["attempts"]?.arrayValue?.count ?? 0
-            var set = pending
-            set["_id"] = nil
-            set["attempts"] = nil
-            set["attemptBase"] = .int64(Int64(earlier))
-            _ = try await deliveries.updateOne(["_id": pending["_id"]!], ["$set": .document(set), "$unset": ["owner": "", "deliveredAt": "", "detail": ""],
-                                                                         "$setOnInsert": ["attempts": []]], upsert: true)
-            count += 1
-        }
-        return count
-    }
-
     /// Claims up to `limit` due deliveries for `lease` (as the job queue claims tasks).
     func claim(limit: Int, owner: String, lease: Duration, now: Date = Date()) async throws -> [WebhookDelivery] {
         let due: BSONDocument = ["status": .string(WebhookDelivery.Status.pending.rawValue), "nextAttemptAt": ["$lte": .date(now)]]
@@ -294,8 +278,8 @@ public struct WebhookStore: Sendable {
         try await deliveries.find(["endpointId": .string(endpointID)], options: .init(sort: ["createdAt": -1], limit: limit)).compactMap(Self.delivery)
     }
 
-    /// Deletes events older than `before`, finished deliveries made before it, and the inbound ids received
-    /// before it; returns how many documents went.
+    /// Deletes events older than `before`, finished deliveries made before it, the inbound ids received
+    /// before it, and the replays that finished before it; returns how many documents went.
     func prune(before: Date) async throws -> Int {
         let events = try await events.deleteMany(["timestamp": ["$lt": .date(before)]])
         let finished = try await deliveries.deleteMany([
@@ -303,7 +287,8 @@ public struct WebhookStore: Sendable {
             "status": ["$in": .array([WebhookDelivery.Status.delivered, .failed, .cancelled].map { .string($0.rawValue) })],
         ])
         let inboundIDs = try await inbound.deleteMany(["receivedAt": ["$lt": .date(before)], "status": "done"])
-        return events + finished + inboundIDs
+        let replays = try await replays.deleteMany(["finishedAt": ["$lt": .date(before)]])
+        return events + finished + inboundIDs + replays
     }
 
     // MARK: Documents

@@ -59,9 +59,11 @@ struct TestService {
 
     var database: MongoDatabase { application.database }
 
-    /// Starts a service, runs `body` against it, then stops it and drops its database.
+    /// Starts a service, runs `body` against it, then stops it and drops its database, unless
+    /// `keepDatabase` (a restart test names the database in `settings` and starts a second service on it).
     static func with<T>(
         _ settings: [String: String] = [:],
+        keepDatabase: Bool = false,
         _ body: (TestService) async throws -> T
     ) async throws -> T {
         var environment = [
@@ -90,19 +92,19 @@ struct TestService {
         let service = TestService(application: application, client: TestClient(port: port, apiKey: apiKey))
         do {
             let result = try await body(service)
-            try await service.shutdown(running)
+            try await service.shutdown(running, dropDatabase: !keepDatabase)
             return result
         } catch {
-            try? await service.shutdown(running)
+            try? await service.shutdown(running, dropDatabase: !keepDatabase)
             throw error
         }
     }
 
     /// Stops the service, then drops its database over a connection of its own (the service's is closed
     /// by then, and dropping it earlier would let the still-running service write it anew).
-    private func shutdown(_ running: Task<Void, any Error>) async throws {
+    private func shutdown(_ running: Task<Void, any Error>, dropDatabase: Bool) async throws {
         await application.stop()
         try await running.value
-        try await TestDatabase.drop(application.configuration.database.name)
+        if dropDatabase { try await TestDatabase.drop(application.configuration.database.name) }
     }
 }

@@ -53,6 +53,19 @@ final class WebhookReceiver: Sendable {
         await server.stop()
     }
 
+    /// Starts a receiver, runs `body` with it, and stops it however `body` ends.
+    static func with<T>(script: [Answer] = [], then: Answer = .status(204), _ body: (WebhookReceiver) async throws -> T) async throws -> T {
+        let receiver = try await start(script: script, then: then)
+        do {
+            let result = try await body(receiver)
+            await receiver.stop()
+            return result
+        } catch {
+            await receiver.stop()
+            throw error
+        }
+    }
+
     private func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         let body = Data(request.body)
         var headers: [String: String] = [:]

@@ -198,8 +198,8 @@ struct WebhookDeliveryTests {
                     // A date as the API writes them, with milliseconds.
                     let sinceText = since.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
                     let replay = try await service.client.post("/v1/webhooks/\(hook.id)/replay", ["since": sinceText])
-                    let replayed = try replay.json["replayed"] as? Int
-                    #expect(replay.status == 202 && replayed == 2, "\(replay.text)")
+                    let scheduled = try replay.json["status"] as? String
+                    #expect(replay.status == 202 && scheduled == "scheduled", "\(replay.text)")
                     try await receiver.waitForDeliveries(4)
                     #expect(Set(receiver.deliveries.suffix(2).map(\.id)) == Set(first))
                     #expect(try await service.client.post("/v1/webhooks/\(hook.id)/replay", ["since": "yesterday"]).status == 422)
@@ -352,7 +352,10 @@ struct WebhookDeliveryTests {
                 try await store.record(delivery, attempt: attempt, status: round == 0 ? .pending : .failed, retryAt: round == 0 ? now : nil, detail: nil)
             }
             #expect(try await store.deliveries(endpointID: endpoint.id, limit: 10).first?.status == .failed)
-            #expect(try await store.replay(endpoint, since: now.addingTimeInterval(-1), now: now) == 1)
+            guard case .scheduled(let replay) = try await store.scheduleReplay(endpoint, since: now.addingTimeInterval(-1), now: now.addingTimeInterval(1)) else {
+                throw TestFailure("the replay was not scheduled")
+            }
+            #expect(try await store.replayPage(replay, endpoint: endpoint, limit: 10, now: now).queued == 1)
             let replayed = try #require(try await store.claim(limit: 1, owner: "o2", lease: .seconds(60), now: now).first)
             #expect(replayed.attempts.count == 2, "earlier attempts stay listed")
             #expect(replayed.attemptsThisRound == 0, "the schedule starts over")
