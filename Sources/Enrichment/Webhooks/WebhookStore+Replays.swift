@@ -36,7 +36,8 @@ extension WebhookStore {
                 if let active = try await replays.findOne(["active": .string(endpoint.id)]) { return .alreadyActive(try Self.replay(active)) }
             }
         }
-        throw StorageError.corruptDocument(id: replay.id, reason: "\(Self.replaysCollection): an active replay of \(endpoint.id) refuses the insert but cannot be found")
+        throw StorageError.corruptDocument(collection: Self.replaysCollection, id: replay.id,
+                                               reason: "an active replay of \(endpoint.id) refuses the insert but cannot be found")
     }
 
     /// A replay of `endpointID`, or nil.
@@ -140,7 +141,7 @@ extension WebhookStore {
         do {
             return try BSONDecoder().decode(WebhookReplay.self, from: document)
         } catch {
-            throw StorageError.corruptDocument(id: "\(replaysCollection)/\(document["_id"]?.stringValue ?? "?")", reason: String(describing: error))
+            throw StorageError.corruptDocument(collection: replaysCollection, id: document["_id"]?.stringValue ?? "?", reason: String(describing: error))
         }
     }
 }
