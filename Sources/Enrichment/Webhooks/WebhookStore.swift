@@ -160,17 +160,17 @@ public struct WebhookStore: Sendable {
     }
 
     public func endpoint(_ id: String) async throws -> WebhookEndpoint? {
-        try await endpoints.findOne(["_id": .string(id)]).flatMap(Self.endpoint)
+        try await endpoints.findOne(["_id": .string(id)]).map(endpoint)
     }
 
     public func listEndpoints() async throws -> [WebhookEndpoint] {
-        try await endpoints.find([:], options: .init(sort: ["createdAt": 1])).compactMap(Self.endpoint)
+        try await endpoints.find([:], options: .init(sort: ["createdAt": 1])).map(endpoint)
     }
 
     /// Enabled subscriptions to `type`.
     func subscribers(to type: WebhookEventType) async throws -> [WebhookEndpoint] {
         try await endpoints.find(["kind": .string(WebhookEndpoint.Kind.subscription.rawValue), "enabled": true])
-            .compactMap(Self.endpoint).filter { $0.eventTypes.contains(type) }
+            .map(endpoint).filter { $0.eventTypes.contains(type) }
     }
 
     /// Deletes a subscription; its pending deliveries are cancelled. False when there was none.
@@ -251,7 +251,7 @@ public struct WebhookStore: Sendable {
         var filter = due
         filter["_id"] = ["$in": .array(ids)]
         try await deliveries.updateMany(filter, ["$set": ["owner": .string(owner), "nextAttemptAt": .date(now.addingTimeInterval(lease.seconds))]])
-        return try await deliveries.find(["owner": .string(owner), "status": .string(WebhookDelivery.Status.pending.rawValue)]).compactMap(Self.delivery)
+        return try await deliveries.find(["owner": .string(owner), "status": .string(WebhookDelivery.Status.pending.rawValue)]).map(delivery)
     }
 
     /// Records an attempt and what comes next: delivered, another attempt at `retryAt`, or failed.
@@ -275,7 +275,7 @@ public struct WebhookStore: Sendable {
 
     /// An endpoint's latest deliveries, newest first.
     public func deliveries(endpointID: String, limit: Int) async throws -> [WebhookDelivery] {
-        try await deliveries.find(["endpointId": .string(endpointID)], options: .init(sort: ["createdAt": -1], limit: limit)).compactMap(Self.delivery)
+        try await deliveries.find(["endpointId": .string(endpointID)], options: .init(sort: ["createdAt": -1], limit: limit)).map(delivery)
     }
 
     /// Deletes events older than `before`, finished deliveries made before it, the inbound ids received
@@ -293,28 +293,50 @@ public struct WebhookStore: Sendable {
 
     // MARK: Documents
 
-    static func endpoint(_ document: BSONDocument) -> WebhookEndpoint? {
-        guard let id = document["_id"]?.stringValue, let url = document["url"]?.stringValue,
-              let kind = document["kind"]?.stringValue.flatMap(WebhookEndpoint.Kind.init(rawValue:)) else { return nil }
-        return WebhookEndpoint(
-            id: id, kind: kind, url: url,
-            eventTypes: (document["eventTypes"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(WebhookEventType.init(rawValue:)) },
-            secret: document["secret"]?.stringValue, enabled: document["enabled"]?.boolValue ?? false,
-            disabledReason: document["disabledReason"]?.stringValue, createdAt: document["createdAt"]?.dateValue ?? Date(timeIntervalSince1970: 0),
-            lastSuccessAt: document["lastSuccessAt"]?.dateValue, failingSince: document["failingSince"]?.dateValue)
+    func endpoint(_ document: BSONDocument) throws -> WebhookEndpoint {
+        let stored = try endpoints.decode(EndpointDocument.self, from: document)
+        return WebhookEndpoint(id: stored._id, kind: stored.kind, url: stored.url, eventTypes: stored.eventTypes, secret: stored.secret,
+                               enabled: stored.enabled, disabledReason: stored.disabledReason, createdAt: stored.createdAt,
+                               lastSuccessAt: stored.lastSuccessAt, failingSince: stored.failingSince)
     }
 
-    static func delivery(_ document: BSONDocument) -> WebhookDelivery? {
-        guard let id = document["_id"]?.stringValue, let endpointID = document["endpointId"]?.stringValue,
-              let url = document["url"]?.stringValue, let eventID = document["eventId"]?.stringValue,
-              let type = document["eventType"]?.stringValue.flatMap(WebhookEventType.init(rawValue:)),
-              let body = document["body"]?.stringValue else { return nil }
-        return WebhookDelivery(
-            id: id, endpointID: endpointID, url: url, eventID: eventID, eventType: type, body: body,
-            status: document["status"]?.stringValue.flatMap(WebhookDelivery.Status.init(rawValue:)) ?? .pending,
-            attempts: (document["attempts"]?.arrayValue ?? []).compactMap { $0.documentValue.flatMap { try? BSONDecoder().decode(WebhookDelivery.Attempt.self, from: $0) } },
-            nextAttemptAt: document["nextAttemptAt"]?.dateValue, createdAt: document["createdAt"]?.dateValue ?? Date(timeIntervalSince1970: 0),
-            deliveredAt: document["deliveredAt"]?.dateValue, detail: document["detail"]?.stringValue, owner: document["owner"]?.stringValue,
-            attemptBase: Int(document["attemptBase"]?.int64Value ?? 0))
+    func delivery(_ document: BSONDocument) throws -> WebhookDelivery {
+        let stored = try deliveries.decode(DeliveryDocument.self, from: document)
+        return WebhookDelivery(id: stored._id, endpointID: stored.endpointId, url: stored.url, eventID: stored.eventId, eventType: stored.eventType,
+                               body: stored.body, status: stored.status, attempts: stored.attempts, nextAttemptAt: stored.nextAttemptAt,
+                               createdAt: stored.createdAt, deliveredAt: stored.deliveredAt, detail: stored.detail, owner: stored.owner,
+                               attemptBase: stored.attemptBase ?? 0)
     }
+}
+
+/// A subscription or callback endpoint as `webhook_endpoints` holds it.
+struct EndpointDocument: Codable {
+    var _id: String
+    var kind: WebhookEndpoint.Kind
+    var url: String
+    var eventTypes: [WebhookEventType]
+    var secret: String?
+    var enabled: Bool
+    var disabledReason: String?
+    var createdAt: Date
+    var lastSuccessAt: Date?
+    var failingSince: Date?
+}
+
+/// A delivery as `webhook_deliveries` holds it (`attemptBase` is absent until a replay sets it).
+struct DeliveryDocument: Codable {
+    var _id: String
+    var endpointId: String
+    var url: String
+    var eventId: String
+    var eventType: WebhookEventType
+    var body: String
+    var status: WebhookDelivery.Status
+    var attempts: [WebhookDelivery.Attempt]
+    var nextAttemptAt: Date?
+    var createdAt: Date
+    var deliveredAt: Date?
+    var detail: String?
+    var owner: String?
+    var attemptBase: Int?
 }
