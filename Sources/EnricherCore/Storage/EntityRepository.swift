@@ -186,20 +186,51 @@ extension EntityRepository {
         var update: BSONDocument = ["$set": .document(set)]
         if let fence {
             filter[Self.fenceField] = .string(fence)
-            update["$unset"] = [Self.fenceField: ""]
+            update["$unset"] = [Self.fenceField: "", Self.fenceUntilField: ""]
         }
         let result = try await collection.updateOne(filter, update)
         if fence != nil, result.matchedCount == 0 { throw LookupFenced(key: key) }
     }
 
-    /// Makes `token` (a task's claim) the only one whose `recordLookup` lands on the entity, until it
-    /// records: a worker whose lease ran out, and whose task another worker took, records nothing.
-    public func fenceLookup(_ key: EntityKey, token: String) async throws {
-        try await collection.updateOne(["_id": .string(Self.documentID(key))], ["$set": [Self.fenceField: .string(token)]])
+    /// Who may look the entity up now.
+    public enum Fence: Sendable, Equatable {
+        /// `token` holds it: only its `recordLookup` lands, until it records or `until` passes.
+        case taken
+        /// Another claim (`token`) holds it and has not run out: its lookup is running.
+        case heldByOther(token: String)
+        /// There is no such entity.
+        case noEntity
     }
 
-    /// The field holding the claim token allowed to record the entity's lookup.
+    /// Makes `token` (a task's claim) the only one whose `recordLookup` lands on the entity, until it
+    /// records or `until` passes (renew it with the claim's lease): a worker whose lease ran out, and
+    /// whose task another worker took, records nothing; and a second job's task finds the lookup running.
+    public func fenceLookup(_ key: EntityKey, token: String, until: Date, now: Date = Date()) async throws -> Fence {
+        let id = BSONValue.string(Self.documentID(key))
+        let result = try await collection.updateOne(
+            ["_id": id, "$or": [[Self.fenceField: ["$exists": false]], [Self.fenceField: .string(token)], [Self.fenceUntilField: ["$lt": .date(now)]]]],
+            ["$set": [Self.fenceField: .string(token), Self.fenceUntilField: .date(until)]])
+        if result.matchedCount == 1 { return .taken }
+        guard let document = try await collection.findOne(["_id": id], projection: [Self.fenceField: 1]) else { return .noEntity }
+        return .heldByOther(token: document[Self.fenceField]?.stringValue ?? "")
+    }
+
+    /// Lets go of a fence `token` holds (a claim that ended without recording); nothing when it does not.
+    @discardableResult
+    public func releaseFence(_ key: EntityKey, token: String) async throws -> Bool {
+        try await collection.updateOne(["_id": .string(Self.documentID(key)), Self.fenceField: .string(token)],
+                                       ["$unset": [Self.fenceField: "", Self.fenceUntilField: ""]]).matchedCount == 1
+    }
+
+    /// Extends a fence `token` holds; false when it no longer does.
+    public func renewFence(_ key: EntityKey, token: String, until: Date) async throws -> Bool {
+        try await collection.updateOne(["_id": .string(Self.documentID(key)), Self.fenceField: .string(token)],
+                                       ["$set": [Self.fenceUntilField: .date(until)]]).matchedCount == 1
+    }
+
+    /// The field holding the claim token allowed to record the entity's lookup, and when it runs out.
     static let fenceField = "lookupFence"
+    static let fenceUntilField = "lookupFenceUntil"
 
     /// Whether any entity shows the stored cover `id`.
     public func usesCover(_ id: String) async throws -> Bool {

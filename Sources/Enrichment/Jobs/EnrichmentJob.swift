@@ -116,6 +116,10 @@ public struct ClaimedTask: Sendable, Equatable {
     public var lastFailure: String? = nil
     /// How far the lookup got before it was postponed to wait for a provider's budget; nil: from the start.
     public var progress: LookupProgress? = nil
+
+    /// This claim of this task, and no other (a claim's `owner` is shared by the tasks claimed together):
+    /// the token the entity's lookup is fenced with.
+    public var fenceToken: String { "\(owner)/\(id)" }
 }
 
 /// `prefix` and 20 random base-32 characters (100 bits): ids of jobs and scans.

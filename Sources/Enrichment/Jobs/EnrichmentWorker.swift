@@ -70,6 +70,7 @@ public final class EnrichmentWorker: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.feed(queue) }
             group.addTask { await self.renewWaiting(queue) }
+            group.addTask { await self.completeFinishedJobs() }
             for _ in 0..<configuration.workers {
                 group.addTask {
                     while let task = await queue.take() {
@@ -100,9 +101,26 @@ public final class EnrichmentWorker: Sendable {
                 } else {
                     queue.push(claimed)
                 }
+            } catch is CancellationError {
+                return
             } catch {
                 logger.warning("could not claim work", metadata: ["error": "\(error)"])
                 await signal.wait(timeout: configuration.poll)
+            }
+        }
+    }
+
+    /// Completes, once a lease, jobs whose tasks all ended but that no worker completed (its process
+    /// stopped between a job's last task and the job).
+    private func completeFinishedJobs() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.lease)
+            do {
+                try await store.completeFinishedJobs()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("could not complete finished jobs", metadata: ["error": "\(error)"])
             }
         }
     }
@@ -138,8 +156,21 @@ public final class EnrichmentWorker: Sendable {
                 return
             }
             // From here only this claim may record the entity's lookup: a worker that lost the lease finds
-            // its fence replaced and records nothing.
-            try await entities.fenceLookup(task.key, token: task.owner)
+            // its fence replaced and records nothing. When another job's task is looking the entity up right
+            // now, this one joins it: back in the queue until that lookup is recorded, whose outcome it then
+            // reports as its own (one lookup per entity at a time, every job told).
+            if case .heldByOther = try await entities.fenceLookup(task.key, token: task.fenceToken, until: Date().addingTimeInterval(configuration.lease.seconds)) {
+                let due = Date().addingTimeInterval((configuration.poll * 3).seconds)
+                try await store.postpone(task, until: due, progress: task.progress, detail: "joined the lookup of this entity another job is running")
+                postponedDue.withLock { $0.append(due) }
+                return
+            }
+            // However this claim ends (recorded, put back, postponed, given back), its fence goes with it,
+            // so the next claim of the entity does not wait for it to run out.
+            defer {
+                let (entities, key, token) = (self.entities, task.key, task.fenceToken)
+                Task { _ = try? await entities.releaseFence(key, token: token) }
+            }
             if task.failures >= configuration.maxAttempts {
                 try await finishExhausted(task, logger: logger)
                 return
@@ -253,25 +284,26 @@ public final class EnrichmentWorker: Sendable {
             return
         }
         let lookup = ImageLookup(lookupAttemptedAt: Date(), failureReason: reason, permanentFailure: false)
-        try await entities.recordLookup(task.key, coverImage: entity.coverImage, imageLookup: lookup, fence: task.owner)
+        try await entities.recordLookup(task.key, coverImage: entity.coverImage, imageLookup: lookup, fence: task.fenceToken)
         var recorded = entity
         recorded.imageLookup = lookup
         try await record(task, outcome: .failed, detail: reason, entity: recorded, logger: logger)
     }
 
-    /// What the task comes to. A task claimed before by a worker that died after recording the entity's
-    /// lookup is not looked up again: the recorded lookup is its outcome.
+    /// What the task comes to. An entity whose lookup was recorded after this task's job was created (by
+    /// an earlier attempt whose worker died, or by another job's task this one joined) is not looked up
+    /// again: the recorded lookup is its outcome.
     private func outcome(of task: ClaimedTask, logger: Logger) async throws -> EnrichmentOutcome {
         guard let entity = try await entities.get(task.key) else {
             return .skipped(reason: "the entity was deleted")
         }
-        if task.attempts > 1, let lookup = entity.imageLookup, lookup.lookupAttemptedAt >= task.jobCreatedAt {
-            logger.info("already looked up for this job by an earlier attempt; recording that outcome")
+        if let lookup = entity.imageLookup, lookup.lookupAttemptedAt >= task.jobCreatedAt {
+            logger.info("already looked up since this job was created; recording that outcome")
             if let cover = entity.coverImage, lookup.failureReason == nil { return .found(cover) }
             let reason = lookup.failureReason ?? ""
             return lookup.permanentFailure ? .permanent(reason: reason) : .notFound(reason: reason)
         }
-        return try await engine.enrich(entity, force: task.force, resuming: task.progress, fence: task.owner)
+        return try await engine.enrich(entity, force: task.force, resuming: task.progress, fence: task.fenceToken)
     }
 
     /// Runs `body` while renewing the task's lease every third of its length. Throws `LeaseLost` (and
@@ -288,7 +320,10 @@ public final class EnrichmentWorker: Sendable {
                     try await Task.sleep(for: lease / 3)
                     let asked = clock.now
                     do {
-                        guard try await self.store.renew(task, lease: lease) else { throw LeaseLost() }
+                        guard try await self.store.renew(task, lease: lease),
+                              try await self.entities.renewFence(task.key, token: task.fenceToken, until: Date().addingTimeInterval(lease.seconds)) else {
+                            throw LeaseLost()
+                        }
                         heldUntil = asked + lease
                     } catch let error as LeaseLost {
                         throw error

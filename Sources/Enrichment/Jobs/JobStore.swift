@@ -32,7 +32,7 @@ public struct JobStore: Sendable {
 
     public func ensureIndexes() async throws {
         try await tasks.createIndexes([
-            .init(name: "state_priority_dueAt", keys: ["state": 1, "priority": 1, "dueAt": 1]),
+            .init(name: "state_priority_turn_dueAt", keys: ["state": 1, "priority": 1, "turn": 1, "dueAt": 1]),
             .init(name: "owner", keys: ["owner": 1]),
             .init(name: "jobId_state", keys: ["jobId": 1, "state": 1]),
             .init(name: "relay", keys: ["relay": 1]),
@@ -48,30 +48,18 @@ public struct JobStore: Sendable {
         "\(job)/\(String(repeating: "0", count: max(0, 4 - String(position).count)))\(position)"
     }
 
-    /// Creates a job over `keys` (in order, without duplicates): its tasks first, then the job document.
-    /// Due tasks are claimed by `priority`, then oldest first.
+    /// Creates a job over `keys` (in order, without duplicates): the job document first, so a task that
+    /// finishes at once finds its job to complete, then its tasks. Tasks that could not all be written
+    /// take the job with them (the caller gets the error and nothing half made stays).
+    ///
+    /// Claims are fair at the database: due tasks are claimed by `priority`, then by `turn` (a task's
+    /// place among its job's tasks of the same media type), then oldest first. So a job of ten books posted
+    /// after a job of a thousand movies has its first books claimed right after the movies' first ones,
+    /// and within a job every media type starts at once.
     public func create(keys: [EntityKey], force: Bool, callbackUrl: String?, priority: JobPriority = .onDemand,
                        now: Date = Date()) async throws -> EnrichmentJob {
         let job = EnrichmentJob(id: Self.newJobID(), status: keys.isEmpty ? .completed : .running, force: force,
                                 callbackUrl: callbackUrl, total: keys.count, createdAt: now, completedAt: keys.isEmpty ? now : nil)
-        let models = keys.enumerated().map { position, key in
-            MongoCollection.WriteModel.insertOne([
-                "_id": .string(Self.taskID(job: job.id, position: position)),
-                "jobId": .string(job.id),
-                "entity": .string(key.description),
-                "force": .bool(force),
-                "priority": .int32(Int32(priority.rawValue)),
-                "jobCreatedAt": .date(now),
-                "state": .string(JobItem.State.queued.rawValue),
-                "dueAt": .date(now),
-                "attempts": 0,
-                "deferrals": 0,
-            ])
-        }
-        if !models.isEmpty {
-            let result = try await tasks.bulkWrite(models, ordered: true)
-            if let error = result.writeErrors.values.first { throw error }
-        }
         var document: BSONDocument = [
             "_id": .string(job.id),
             "status": .string(job.status.rawValue),
@@ -82,6 +70,34 @@ public struct JobStore: Sendable {
         if let callbackUrl { document["callbackUrl"] = .string(callbackUrl) }
         if let completedAt = job.completedAt { document["completedAt"] = .date(completedAt) }
         try await jobs.insertOne(document)
+        var turns: [MediaType: Int] = [:]
+        let models = keys.enumerated().map { position, key in
+            let turn = turns[key.mediaType, default: 0]
+            turns[key.mediaType] = turn + 1
+            return MongoCollection.WriteModel.insertOne([
+                "_id": .string(Self.taskID(job: job.id, position: position)),
+                "jobId": .string(job.id),
+                "entity": .string(key.description),
+                "force": .bool(force),
+                "priority": .int32(Int32(priority.rawValue)),
+                "turn": .int64(Int64(turn)),
+                "jobCreatedAt": .date(now),
+                "state": .string(JobItem.State.queued.rawValue),
+                "dueAt": .date(now),
+                "attempts": 0,
+                "deferrals": 0,
+            ])
+        }
+        if !models.isEmpty {
+            do {
+                let result = try await tasks.bulkWrite(models, ordered: true)
+                if let error = result.writeErrors.values.first { throw error }
+            } catch {
+                _ = try? await tasks.deleteMany(["jobId": .string(job.id)])
+                _ = try? await jobs.deleteOne(["_id": .string(job.id)])
+                throw error
+            }
+        }
         return job
     }
 
@@ -141,7 +157,7 @@ public struct JobStore: Sendable {
         // the next due tasks at once instead of idling until its next poll (each lost round means
         // another claimer won, so this ends).
         for _ in 0..<Self.claimRounds where won.isEmpty {
-            let candidates = try await tasks.find(due, options: .init(sort: ["priority": 1, "dueAt": 1], limit: limit,
+            let candidates = try await tasks.find(due, options: .init(sort: ["priority": 1, "turn": 1, "dueAt": 1], limit: limit,
                                                                       projection: ["_id": 1, "startedAt": 1]))
             let ids = candidates.compactMap { $0["_id"] }
             guard !ids.isEmpty else { return [] }
@@ -249,9 +265,11 @@ public struct JobStore: Sendable {
     /// Puts a task whose lookup waits for a provider's budget back in the queue, due `until`, with how far
     /// it got. Neither a deferral nor an attempt: its claim is not counted.
     @discardableResult
-    public func postpone(_ task: ClaimedTask, until: Date, progress: LookupProgress, detail: String) async throws -> Bool {
-        try await tasks.updateOne(["_id": .string(task.id), "owner": .string(task.owner)], [
-            "$set": ["dueAt": .date(until), "progress": .document(try BSONEncoder().encode(progress)), "detail": .string(detail)],
+    public func postpone(_ task: ClaimedTask, until: Date, progress: LookupProgress?, detail: String) async throws -> Bool {
+        var set: BSONDocument = ["dueAt": .date(until), "detail": .string(detail)]
+        if let progress { set["progress"] = .document(try BSONEncoder().encode(progress)) }
+        return try await tasks.updateOne(["_id": .string(task.id), "owner": .string(task.owner)], [
+            "$set": .document(set),
             "$unset": ["owner": "", "startedAt": ""],
             "$inc": ["attempts": -1],
         ]).matchedCount == 1
@@ -277,15 +295,18 @@ public struct JobStore: Sendable {
                                         "outcome": .string(TaskOutcome.deferred.rawValue), "detail": .string(detail)])
     }
 
-    /// Marks a job completed once none of its tasks is queued. True only for the call that completed it.
+    /// Marks a job completed once every one of its tasks is written and none is queued. True only for the
+    /// call that completed it. With events on, the job-completed event is written in the same update.
     @discardableResult
-    /// With events on, the job-completed event is written in the same update.
     public func completeIfFinished(_ jobID: String, now: Date = Date()) async throws -> Bool {
         let queued = try await tasks.countDocuments(["jobId": .string(jobID), "state": .string(JobItem.State.queued.rawValue)])
-        guard queued == 0 else { return false }
+        guard queued == 0, let job = try await job(jobID), job.status == .running else { return false }
+        let counts = try await counts(jobID)
+        // The job document is written before its tasks: until they all are, it is not finished.
+        guard counts.queued == 0, counts.finished == job.total else { return false }
         var set: BSONDocument = ["status": .string(EnrichmentJob.Status.completed.rawValue), "completedAt": .date(now)]
-        if let events, let job = try await job(jobID), job.status == .running {
-            set["event"] = .document(try events.jobCompleted(job, counts: try await counts(jobID), now: now).document)
+        if let events {
+            set["event"] = .document(try events.jobCompleted(job, counts: counts, now: now).document)
             set["relay"] = true
         }
         return try await jobs.updateOne(

@@ -116,8 +116,12 @@ struct DatabaseFaultTests {
             let entities = EntityRepository(database: database)
             let key = EntityKey(mediaType: .books, id: "f1")
             _ = try await entities.upsert(key, EntityDraft(isbn: "9780441013593"))
-            try await entities.fenceLookup(key, token: "first-claim")
-            try await entities.fenceLookup(key, token: "second-claim")
+            let minute = Date().addingTimeInterval(60)
+            #expect(try await entities.fenceLookup(key, token: "first-claim", until: minute) == .taken)
+            // While the first claim's lease lasts, a second claim (another job's task) finds its lookup running.
+            #expect(try await entities.fenceLookup(key, token: "second-claim", until: minute) == .heldByOther(token: "first-claim"))
+            // The first claim's lease runs out, its fence with it: the next claim takes over.
+            #expect(try await entities.fenceLookup(key, token: "second-claim", until: minute.addingTimeInterval(60), now: minute.addingTimeInterval(1)) == .taken)
             let stale = ImageLookup(lookupAttemptedAt: Date(), failureReason: "stale", permanentFailure: false)
             await #expect(throws: LookupFenced.self) {
                 try await entities.recordLookup(key, coverImage: nil, imageLookup: stale, fence: "first-claim")
@@ -148,7 +152,10 @@ struct DatabaseFaultTests {
                 // Another worker claims the task (as after an expired lease) while the first waits for Open Library.
                 let tasks = service.database.collection(JobStore.tasksCollection)
                 try await tasks.updateOne(["jobId": .string(job)], ["$set": ["owner": "thief", "dueAt": .date(Date().addingTimeInterval(3600))]])
-                try await EntityRepository(database: service.database).fenceLookup(EntityKey(mediaType: .books, id: "l1"), token: "thief")
+                // (As after the first claim's lease ran out: the fence's end is passed for the thief.)
+                let later = Date().addingTimeInterval(3600)
+                _ = try await EntityRepository(database: service.database).fenceLookup(EntityKey(mediaType: .books, id: "l1"), token: "thief",
+                                                                                       until: later, now: later)
                 // Open Library answers after 4 s; the first worker's next renewal (every second) finds the
                 // lease gone before that. Waiting out the answer and a download's time shows nothing follows.
                 try await Task.sleep(for: .seconds(6))

@@ -31,9 +31,11 @@ struct BudgetDispatchTests {
                 ConfigurationKey.openLibraryRate.name: "20/s",
                 ConfigurationKey.chainBooks.name: "openlibrary", ConfigurationKey.chainMusics.name: "musicbrainz",
                 ConfigurationKey.providersDisabled.name: "googlebooks,giantbomb,igdb,upcitemdb",
+                ConfigurationKey.workers.name: "2",
             ])
             try await TestService.with(settings) { service in
-                // The albums first: one worker taking the job in order would do every album before any book.
+                // The albums first, two workers: while one does an album (four requests, a slot a second), the
+                // other meets MusicBrainz's busy budget with the next album; sitting on it, the books would wait.
                 let albums = (0..<2).map { (MediaType.musics, "a\($0)", ["barcode": Self.musicBarcode, "title": "Album \($0)", "artist": "Artist"] as [String: Any]) }
                 let books = (0..<3).map { (MediaType.books, "b\($0)", ["isbn": Identifiers.isbn13(10_000 + $0)] as [String: Any]) }
                 let job = try await service.enrich(albums + books)
