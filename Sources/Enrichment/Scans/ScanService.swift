@@ -187,6 +187,8 @@ public final class ScanService: Sendable {
                 logger.info("taking over a scan a stopped process left running", metadata: ["scan": "\(run.id)"])
                 startedContinuation.yield(run)
             }
+        } catch is CancellationError {
+            return
         } catch {
             logger.warning("could not look for scans left running", metadata: ["error": "\(error)"])
         }
@@ -225,6 +227,8 @@ public final class ScanService: Sendable {
                     logger.warning("scan lock lost; another process sees the scan through")
                     return
                 }
+            } catch is CancellationError {
+                break
             } catch {
                 logger.warning("scan bookkeeping failed; trying again", metadata: ["error": "\(error)"])
             }

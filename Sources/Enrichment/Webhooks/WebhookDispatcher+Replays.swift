@@ -15,6 +15,8 @@ extension WebhookDispatcher {
             let claimed: WebhookReplay?
             do {
                 claimed = try await store.claimReplay(owner: owner, lease: settings.replayLease)
+            } catch is CancellationError {
+                return
             } catch {
                 logger.warning("could not claim a webhook replay", metadata: ["error": "\(error)"])
                 claimed = nil

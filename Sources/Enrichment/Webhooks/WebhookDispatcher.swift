@@ -75,7 +75,9 @@ public final class WebhookDispatcher: Sendable {
             group.addTask {
                 while !Task.isCancelled {
                     var relayed = 0
-                    do { relayed = try await self.relay() } catch {
+                    do { relayed = try await self.relay() } catch is CancellationError {
+                        return
+                    } catch {
                         self.logger.warning("could not relay events", metadata: ["error": "\(error)"])
                     }
                     if relayed > 0 { self.queued.wake() }
@@ -95,6 +97,8 @@ public final class WebhookDispatcher: Sendable {
                     do {
                         let pruned = try await self.store.prune(before: Date().addingTimeInterval(-self.settings.retention.seconds))
                         if pruned > 0 { self.logger.info("old webhook events and deliveries deleted", metadata: ["documents": "\(pruned)"]) }
+                    } catch is CancellationError {
+                        return
                     } catch {
                         self.logger.warning("could not delete old webhook events", metadata: ["error": "\(error)"])
                     }
@@ -139,6 +143,8 @@ public final class WebhookDispatcher: Sendable {
                 // Attempts take at most the timeout each: a claim whose process died is free again soon after.
                 claimed = try await store.claim(limit: Self.claimBatch, owner: "\(instance)-\(index)-\(claims)",
                                                 lease: settings.timeout * (Self.claimBatch + 1) + .seconds(5))
+            } catch is CancellationError {
+                return
             } catch {
                 logger.warning("could not claim deliveries", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: settings.poll)
