@@ -207,8 +207,9 @@ public final class EnrichmentWorker: Sendable {
             } else {
                 logger.warning("another worker took the entity's lookup over; stopped without recording", metadata: ["detail": "\(fenced)"])
             }
-        } catch is CancellationError {
-            // Shutting down: give the work back so the next process takes it at once.
+        } catch where error is CancellationError || Task.isCancelled {
+            // Shutting down (whatever the cancellation surfaced as: a call cut short reads as interrupted):
+            // give the work back so the next process takes it at once.
             let store = self.store
             _ = try? await evenIfCancelled { try await store.requeue(task, dueAt: Date(), deferred: false) }
         } catch let interrupted as LookupInterrupted {
