@@ -114,7 +114,7 @@ final class ChaosTimeline: @unchecked Sendable {
     }
 
     func run(_ world: FakeWorld) async throws -> ChaosFindings {
-        let data = try ChaosData(plan: plan, pictureHost: world[.igdb])
+        let data = try await ChaosData(plan: plan, pictureHost: world[.igdb])
         let environment = settings(world)
         var serve = try await start(environment)
 
@@ -275,15 +275,13 @@ struct ChaosData {
     /// Every album has the barcode the fake MusicBrainz knows.
     static let musicBarcode = Identifiers.ean13(40_000)
 
-    init(plan: ChaosPlan, pictureHost: FakeProvider) throws {
-        let pictureCount = max(1, plan.entities / 10)
+    init(plan: ChaosPlan, pictureHost: FakeProvider) async throws {
         var pictures: [String] = []
-        for index in 0..<pictureCount {
-            // Colour clouds, each seed another picture: no two are near-duplicates for the dHash.
-            let bytes = Data(try TestImages.encode(.noise(seed: 1000 + index), width: 300, height: 450, as: .jpeg, quality: 85))
+        for (index, bytes) in try await Self.distinctPictures(max(1, plan.entities / 10)).enumerated() {
             pictureHost.setImage(bytes, at: "/img/chaos.example/cover-\(index).jpg")
             pictures.append(sha256Hex(bytes))
         }
+        let pictureCount = pictures.count
         entities = []
         ownPicture = [:]
         permanent = []
@@ -315,6 +313,27 @@ struct ChaosData {
             }
             entities.append(entity)
         }
+    }
+
+    /// `count` pictures no two of which the service takes for one: colour clouds, each seed another
+    /// picture, but low in detail, so two seeds of 200 can fall within the dHash distance under which
+    /// covers are merged (`ENRICHER_IMAGE_DUPLICATE_DISTANCE`); such seeds are left out.
+    static func distinctPictures(_ count: Int) async throws -> [Data] {
+        let inspector = try ImageInspector(limits: ImageLimits(), threads: 2, queueLimit: 4)
+        defer { inspector.shutdown() }
+        let distance = Int(ConfigurationKey.duplicateDistance.defaultValue ?? "") ?? 4
+        var pictures: [Data] = []
+        var hashes: [UInt64] = []
+        var seed = 1000
+        while pictures.count < count {
+            seed += 1
+            let bytes = try TestImages.encode(.noise(seed: seed), width: 300, height: 450, as: .jpeg, quality: 85)
+            let hash = try await inspector.process(bytes, settings: RenditionSettings()).perceptualHash
+            guard !hashes.contains(where: { PerceptualHash.distance($0, hash) <= distance }) else { continue }
+            hashes.append(hash)
+            pictures.append(Data(bytes))
+        }
+        return pictures
     }
 
     var keys: [String] { entities.map { "\($0["mediaType"] as! String)/\($0["id"] as! String)" } }
