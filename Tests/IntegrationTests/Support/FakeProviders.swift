@@ -29,6 +29,9 @@ final class FakeProvider: Sendable {
         var limits: [FakeLimit] = []
         /// Requests refused because they came faster than a limit allows.
         var refusedForRate = 0
+        /// Server errors answered at random (see `FakeFaults`), and how many so far.
+        var faults: FakeFaults?
+        var injectedServerErrors = 0
     }
 
     /// Knobs for the data the fake serves.
@@ -205,19 +208,22 @@ final class FakeProvider: Sendable {
             service: route?.service, method: request.method.rawValue, path: path,
             queryItems: Self.queryItems(request), headers: request.headers.fields, body: body, time: ContinuousClock.now
         )
-        let tooFast = state.withLock { state in
+        let (tooFast, broken) = state.withLock { state in
             state.requests.append(recorded)
             state.inFlight += 1
             state.peakInFlight = max(state.peakInFlight, state.inFlight)
             let tooFast = state.limits.contains { $0.isExceeded(by: recorded, among: state.requests) }
             if tooFast { state.refusedForRate += 1 }
-            return tooFast
+            let broken = !tooFast && route.map { state.faults?.strikes($0.service) ?? false } ?? false
+            if broken { state.injectedServerErrors += 1 }
+            return (tooFast, broken)
         }
         defer { state.withLock { $0.inFlight -= 1 } }
         guard let route else {
             return Self.response(.text("no such route: \(request.method.rawValue) \(path)", status: 404))
         }
         if tooFast { return Self.response(kind.spec(route.service).throttle) }
+        if broken { return Self.response(.text("Internal error", status: kind.spec(route.service).serverErrorStatus, contentType: "text/html")) }
         return Self.response(try await answer(route, recorded))
     }
 
