@@ -179,7 +179,7 @@ struct EnrichmentServices: Sendable {
             downloader: CandidateDownloader(fetcher: client, inspector: inspector, maxBytes: rules.maxBytes, timeout: outbound.imageTimeout,
                                             budgets: Self.imageBudgets(settings, budgets: budgets, defaultPause: configuration.jobs.throttleDefaultRetry)),
             library: library, entities: entities, selection: rules.selection == .best ? .best : .first,
-            budgetWait: configuration.jobs.budgetWait, logger: logger)
+            budgetWait: configuration.jobs.budgetWait, retries: configuration.scans.retries, logger: logger)
         let jobSettings = configuration.jobs
         worker = EnrichmentWorker(
             configuration: .init(workers: jobSettings.workers, queueSize: jobSettings.queueSize, lease: jobSettings.lease, poll: jobSettings.poll,

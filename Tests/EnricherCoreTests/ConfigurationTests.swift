@@ -28,6 +28,8 @@ struct ConfigurationTests {
         ("ENRICHER_HOST", "localhost", "is not an IPv4 or IPv6 address"),
         ("ENRICHER_HTTP_ACCESS_LOG", "sometimes", "is neither on nor off"),
         ("ENRICHER_EGRESS_ID", "an ip", "letters, digits"),
+        ("ENRICHER_RETRY_NOT_FOUND_SCHEDULE", "7d,soon", "'soon' is not a wait"),
+        ("ENRICHER_RETRY_FAILED_SCHEDULE", "0s", "'0s' is not a wait"),
     ])
     func invalid(key: String, value: String, reason: String) {
         do {

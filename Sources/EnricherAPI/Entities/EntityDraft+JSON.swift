@@ -7,7 +7,7 @@ struct EntityInput {
     var id: String?
     var draft: EntityDraft
 
-    static let fields: Set<String> = ["mediaType", "id", "title", "isbn", "barcode", "imageUrl", "authors", "artist", "platform", "year"]
+    static let fields: Set<String> = ["mediaType", "id", "title", "isbn", "barcode", "imageUrl", "authors", "artist", "platform", "year", "existingCover"]
 
     /// `pointer` locates the object in the request body ("" for the body itself, "/entities/3" in a batch).
     static func read(_ value: JSONValue, pointer: String) -> Result<EntityInput, FieldErrors> {
@@ -57,6 +57,18 @@ struct EntityInput {
         case .integer(let year): input.draft.year = Int(clamping: year)
         case .number(let year) where year.rounded() == year && abs(year) < 1e9: input.draft.year = Int(year)
         case let other?: errors.append(FieldError(pointer: "\(pointer)/year", detail: "must be an integer, got \(other.typeName)"))
+        }
+        switch object["existingCover"] {
+        case nil, .null: break
+        case .object(let cover):
+            errors += JSONValue.unknownFields(cover, allowed: ["url"], at: "\(pointer)/existingCover")
+            switch cover["url"] {
+            case nil, .null: input.draft.existingCover = ExistingCover()
+            case .string(let url): input.draft.existingCover = ExistingCover(url: url)
+            case let other?: errors.append(FieldError(pointer: "\(pointer)/existingCover/url", detail: "must be a string, got \(other.typeName)"))
+            }
+        case let other?:
+            errors.append(FieldError(pointer: "\(pointer)/existingCover", detail: "must be an object ({} or {\"url\": ...}) or null, got \(other.typeName)"))
         }
         return errors.isEmpty ? .success(input) : .failure(FieldErrors(errors))
     }

@@ -6,6 +6,8 @@ import Foundation
 struct EntityRoutes: Sendable {
     let repository: EntityRepository
     let limits: Configuration.Limits
+    /// Queues the lookups a write cleared.
+    let requeue: LookupRequeue
 
     func register(in router: inout Router) {
         router.add(.PUT, "/v1/entities/{mediaType}/{id}", put)
@@ -49,8 +51,12 @@ struct EntityRoutes: Sendable {
         case .success(let value): draft = value
         case .failure(let errors): throw Problem.validation(errors)
         }
-        let (entity, created) = try await repository.upsert(key, draft)
-        return JSONResponse.make(statusCode: created ? .created : .ok, body: entity)
+        let upserted = try await repository.upsert(key, draft)
+        var reset: LookupResetView?
+        if let cleared = upserted.lookupReset {
+            reset = LookupResetView(cleared, jobID: try await requeue.queue([(key, cleared)]))
+        }
+        return JSONResponse.make(statusCode: upserted.created ? .created : .ok, body: EntityAnswer(entity: upserted.entity, lookupReset: reset))
     }
 
     @Sendable func get(_ request: RouteRequest) async throws -> HTTPResponse {
@@ -75,12 +81,16 @@ struct EntityRoutes: Sendable {
         var id: String
         var outcome: String
         var problem: Problem?
+        /// When replacing it cleared its lookup (and queued it again).
+        @Nullable var lookupReset: LookupResetView?
     }
 
     struct BatchResponse: Encodable {
         var created = 0
         var replaced = 0
         var rejected = 0
+        /// The job looking again at the entities whose lookup the batch cleared; null when none.
+        @Nullable var enrichmentJobId: String?
         var results: [BatchResult] = []
     }
 
@@ -132,14 +142,22 @@ struct EntityRoutes: Sendable {
             }
         }
         let outcomes = try await repository.upsertMany(accepted.map { ($0.key, $0.draft) })
+        var resets: [(index: Int, key: EntityKey, reset: EntityRepository.LookupReset)] = []
         for (item, outcome) in zip(accepted, outcomes) {
             switch outcome {
             case .created: response.results[item.index].outcome = "created"
-            case .replaced: response.results[item.index].outcome = "replaced"
+            case .replaced(let reset):
+                response.results[item.index].outcome = "replaced"
+                if let reset { resets.append((item.index, item.key, reset)) }
             case .failed(let reason):
                 response.results[item.index].outcome = "rejected"
                 response.results[item.index].problem = Problem(.unavailable, detail: "not stored: \(reason)")
             }
+        }
+        let jobID = try await requeue.queue(resets.map { ($0.key, $0.reset) })
+        response.enrichmentJobId = jobID
+        for reset in resets {
+            response.results[reset.index].lookupReset = LookupResetView(reset.reset, jobID: jobID)
         }
         for result in response.results {
             switch result.outcome {

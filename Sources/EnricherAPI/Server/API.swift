@@ -43,7 +43,8 @@ extension APIHandler {
         let configuration = dependencies.configuration
         var router = Router()
         HealthRoutes(readiness: dependencies.readiness, configuration: configuration).register(in: &router)
-        EntityRoutes(repository: dependencies.entities, limits: configuration.limits).register(in: &router)
+        EntityRoutes(repository: dependencies.entities, limits: configuration.limits,
+                     requeue: LookupRequeue(jobs: dependencies.jobs, signal: dependencies.signal)).register(in: &router)
         EnrichmentRoutes(jobs: dependencies.jobs, entities: dependencies.entities, signal: dependencies.signal,
                          maxEntities: configuration.jobs.maxEntities, limits: configuration.limits,
                          callbacksSigned: !configuration.webhooks.callbackSecrets.isEmpty).register(in: &router)

@@ -43,8 +43,10 @@ struct InboundRoutes: Sendable {
         var status: String
         @Nullable var type: String?
         @Nullable var entity: String?
-        /// The enrichment job queued for a new entity without a cover.
+        /// The enrichment job queued for an entity that awaits a lookup: new, or whose lookup was cleared.
         @Nullable var enrichmentJobId: String?
+        /// When the update cleared the entity's lookup: a field it depends on changed and no cover was found.
+        @Nullable var lookupReset: LookupResetView?
     }
 
     static func unauthorized(_ detail: String) -> Problem {
@@ -102,6 +104,9 @@ struct InboundRoutes: Sendable {
         }
         // The catalog's entity carries fields Enricher does not use; only those it does are read.
         object = object.filter { EntityInput.fields.contains($0.key) }
+        if case .object(let cover)? = object["existingCover"] {
+            object["existingCover"] = .object(cover.filter { $0.key == "url" })
+        }
         let input: EntityInput
         switch EntityInput.read(.object(object), pointer: "/data") {
         case .success(let value): input = value
@@ -120,12 +125,14 @@ struct InboundRoutes: Sendable {
         case .success(let value): draft = value
         case .failure(let errors): throw Problem.validation(errors)
         }
-        let (entity, _) = try await entities.upsert(key, draft)
+        let upserted = try await entities.upsert(key, draft)
         var jobID: String?
-        if entity.coverImage == nil && entity.imageLookup == nil {
+        // Never looked up (new, or its lookup just cleared), and the catalog has no cover of its own.
+        if upserted.entity.status == .missing {
             jobID = try await jobs.create(keys: [key], force: false, callbackUrl: nil).id
             signal.wake()
         }
-        return Receipt(webhookId: id, status: "processed", type: type.rawValue, entity: key.description, enrichmentJobId: jobID)
+        return Receipt(webhookId: id, status: "processed", type: type.rawValue, entity: key.description, enrichmentJobId: jobID,
+                       lookupReset: upserted.lookupReset.map { LookupResetView($0, jobID: jobID) })
     }
 }

@@ -22,10 +22,12 @@ public struct Entity: Sendable, Equatable, Codable {
     }
 
     public var key: EntityKey { EntityKey(mediaType: mediaType, id: id) }
-    public var status: EntityStatus { EntityStatus(coverImage: coverImage, imageLookup: imageLookup) }
+    public var status: EntityStatus {
+        EntityStatus(coverImage: coverImage, existingCover: draft.existingCover != nil, imageLookup: imageLookup)
+    }
 
     enum CodingKeys: String, CodingKey {
-        case mediaType, id, title, isbn, barcode, imageUrl, authors, artist, platform, year
+        case mediaType, id, title, isbn, barcode, imageUrl, authors, artist, platform, year, existingCover
         case status, coverImage, imageLookup, createdAt, updatedAt
     }
 
@@ -41,7 +43,8 @@ public struct Entity: Sendable, Equatable, Codable {
             authors: try container.decodeIfPresent([String].self, forKey: .authors),
             artist: try container.decodeIfPresent(String.self, forKey: .artist),
             platform: try container.decodeIfPresent(String.self, forKey: .platform),
-            year: try container.decodeIfPresent(Int.self, forKey: .year)
+            year: try container.decodeIfPresent(Int.self, forKey: .year),
+            existingCover: try container.decodeIfPresent(ExistingCover.self, forKey: .existingCover)
         )
         coverImage = try container.decodeIfPresent(CoverImage.self, forKey: .coverImage)
         imageLookup = try container.decodeIfPresent(ImageLookup.self, forKey: .imageLookup)
@@ -61,6 +64,7 @@ public struct Entity: Sendable, Equatable, Codable {
         try container.encodeIfPresent(draft.artist, forKey: .artist)
         try container.encodeIfPresent(draft.platform, forKey: .platform)
         try container.encodeIfPresent(draft.year, forKey: .year)
+        try container.encodeIfPresent(draft.existingCover, forKey: .existingCover)
         // Stored too, so lists by status run on an index.
         try container.encode(status, forKey: .status)
         // Always present, null until Enricher has something to say.

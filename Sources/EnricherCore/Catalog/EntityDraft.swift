@@ -11,9 +11,12 @@ public struct EntityDraft: Sendable, Equatable {
     public var artist: String?
     public var platform: String?
     public var year: Int?
+    /// The catalog already has a cover for it: Enricher does not look for one unless forced.
+    public var existingCover: ExistingCover?
 
     public init(title: String? = nil, isbn: String? = nil, barcode: String? = nil, imageUrl: String? = nil,
-                authors: [String]? = nil, artist: String? = nil, platform: String? = nil, year: Int? = nil) {
+                authors: [String]? = nil, artist: String? = nil, platform: String? = nil, year: Int? = nil,
+                existingCover: ExistingCover? = nil) {
         self.title = title
         self.isbn = isbn
         self.barcode = barcode
@@ -22,6 +25,7 @@ public struct EntityDraft: Sendable, Equatable {
         self.artist = artist
         self.platform = platform
         self.year = year
+        self.existingCover = existingCover
     }
 }
 
@@ -92,6 +96,9 @@ extension EntityDraft {
         }
         if let imageUrl {
             if let problem = Self.problem(withImageURL: imageUrl) { fail("imageUrl", problem) }
+        }
+        if let url = existingCover?.url {
+            if let problem = Self.problem(withImageURL: url) { fail("existingCover/url", problem) }
         }
         return errors.isEmpty ? .success(draft) : .failure(FieldErrors(errors))
     }

@@ -26,4 +26,13 @@ public enum ISBN {
         }
         return String(characters)
     }
+
+    /// A normalised ISBN as ISBN-13 (an ISBN-10 gets the 978 prefix and a new check digit), so the two
+    /// forms of one book compare equal.
+    public static func thirteen(_ normalized: String) -> String {
+        guard normalized.count == 10 else { return normalized }
+        let body = "978" + normalized.prefix(9)
+        let sum = body.enumerated().reduce(0) { $0 + ($1.offset % 2 == 0 ? 1 : 3) * Int(String($1.element))! }
+        return body + String((10 - sum % 10) % 10)
+    }
 }

@@ -1,17 +1,38 @@
 import Foundation
 
-/// The record of Enricher's last attempt to find a cover, as the catalog's design names it.
+/// The record of Enricher's last attempt to find a cover, as the catalog's design names it, with when a
+/// lookup that found nothing is due again.
 public struct ImageLookup: Sendable, Codable, Equatable {
     public var lookupAttemptedAt: Date
     /// Why no cover was found; `nil` when the attempt found one.
     public var failureReason: String?
-    /// True when no attempt can ever succeed (no identifier and no title); such entities are never retried.
+    /// True when no attempt can ever succeed (no identifier and no title); such entities are never retried
+    /// until what a lookup depends on changes.
     public var permanentFailure: Bool
+    /// Lookups in a row that found no cover (0 after a find); chooses the wait of the retry schedule.
+    public var attempts: Int
+    /// When a scan takes the entity again by itself; nil: never (a cover was found, the failure is
+    /// permanent, or the schedule is off).
+    public var retryAt: Date?
 
-    public init(lookupAttemptedAt: Date, failureReason: String?, permanentFailure: Bool) {
+    public init(lookupAttemptedAt: Date, failureReason: String?, permanentFailure: Bool, attempts: Int? = nil, retryAt: Date? = nil) {
         self.lookupAttemptedAt = lookupAttemptedAt
         self.failureReason = failureReason
         self.permanentFailure = permanentFailure
+        self.attempts = attempts ?? (failureReason == nil ? 0 : 1)
+        self.retryAt = retryAt
+    }
+
+    enum CodingKeys: String, CodingKey { case lookupAttemptedAt, failureReason, permanentFailure, attempts, retryAt }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        lookupAttemptedAt = try container.decode(Date.self, forKey: .lookupAttemptedAt)
+        failureReason = try container.decodeIfPresent(String.self, forKey: .failureReason)
+        permanentFailure = try container.decode(Bool.self, forKey: .permanentFailure)
+        // Lookups recorded before retries existed: one attempt if it failed, never due by itself.
+        attempts = try container.decodeIfPresent(Int.self, forKey: .attempts) ?? (failureReason == nil ? 0 : 1)
+        retryAt = try container.decodeIfPresent(Date.self, forKey: .retryAt)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -19,6 +40,8 @@ public struct ImageLookup: Sendable, Codable, Equatable {
         try container.encode(lookupAttemptedAt, forKey: .lookupAttemptedAt)
         try container.encode(failureReason, forKey: .failureReason) // explicit null: "found, no failure"
         try container.encode(permanentFailure, forKey: .permanentFailure)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(retryAt, forKey: .retryAt) // explicit null: "not due by itself"
     }
 }
 

@@ -9,6 +9,8 @@ extension Configuration {
         public var timeZone: TimeZone
         public var batchSize: Int
         public var maxRuntime: Duration
+        /// When lookups that found no cover are due again.
+        public var retries: LookupRetrySchedule
 
         /// Reads the settings and applies the scheduling rule as of `now`: the schedule must parse, run,
         /// and never run twice within an hour in the coming five weeks (daylight-saving changes included).
@@ -30,6 +32,15 @@ extension Configuration {
             }
             batchSize = try reader.integer(.scanBatchSize, in: 1...10_000)
             maxRuntime = .seconds(try reader.integer(.scanMaxRuntime, in: 1...86_400))
+            retries = LookupRetrySchedule(notFound: try Self.waits(reader, .retryNotFoundSchedule),
+                                          failed: try Self.waits(reader, .retryFailedSchedule))
+        }
+
+        private static func waits(_ reader: ConfigurationReader, _ key: ConfigurationKey) throws(ConfigurationError) -> [Duration] {
+            switch LookupRetrySchedule.parse(try reader.string(key)) {
+            case .success(let waits): return waits
+            case .failure(let error): throw .invalid(key: key.name, reason: "\(error)")
+            }
         }
     }
 }

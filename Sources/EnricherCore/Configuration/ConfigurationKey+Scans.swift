@@ -9,5 +9,10 @@ extension ConfigurationKey {
     public static let scanMaxRuntime = ConfigurationKey("ENRICHER_SCAN_MAX_RUNTIME_SECONDS", "3600",
         "When a scan has run this long it stops taking entities; those not started wait, unmarked, for the next scan.")
 
-    public static let scans: [ConfigurationKey] = [scanSchedule, scanTimeZone, scanBatchSize, scanMaxRuntime]
+    public static let retryNotFoundSchedule = ConfigurationKey("ENRICHER_RETRY_NOT_FOUND_SCHEDULE", "7d,30d,90d",
+        "When an entity whose lookup found nothing is due again: the wait after its 1st, 2nd... lookup in a row without a cover (s, m, h or d), the last repeating; scans take it once due. off: never by itself.")
+    public static let retryFailedSchedule = ConfigurationKey("ENRICHER_RETRY_FAILED_SCHEDULE", "1d,7d,30d",
+        "The same for a lookup that failed (a source timed out, answered an error or is misconfigured). Permanent failures are never due; a change of ISBN, barcode, title, year or imageUrl queues them.")
+
+    public static let scans: [ConfigurationKey] = [scanSchedule, scanTimeZone, scanBatchSize, scanMaxRuntime, retryNotFoundSchedule, retryFailedSchedule]
 }

@@ -17,87 +17,144 @@ public struct EntityRepository: Sendable {
         try await collection.createIndexes([
             .init(name: "status_id", keys: ["status": 1, "_id": 1]),
             .init(name: "coverImage_id", keys: ["coverImage.id": 1]),
+            .init(name: "status_retryAt", keys: ["status": 1, "imageLookup.retryAt": 1]),
         ])
     }
 
     static func documentID(_ key: EntityKey) -> String { key.description }
 
-    static let draftFields = ["title", "isbn", "barcode", "imageUrl", "authors", "artist", "platform", "year"]
+    static let draftFields = ["title", "isbn", "barcode", "imageUrl", "authors", "artist", "platform", "year", "existingCover"]
 
-    /// The update that makes a stored entity say what `draft` says, creating it if needed and
-    /// leaving Enricher's own findings (`coverImage`, `imageLookup`) as they are.
-    static func upsertUpdate(_ key: EntityKey, _ draft: EntityDraft, now: Date) throws -> BSONDocument {
+    /// What a catalog write did to the entity's last lookup: a field the lookup depends on changed while
+    /// that lookup had found no cover (notFound, failed or permanent), so it was cleared.
+    public struct LookupReset: Sendable, Equatable {
+        /// The fields that changed, as the API names them (`isbn`, `barcode`, `title`, `year`, `imageUrl`).
+        public var changed: [String]
+        /// The lookup that was cleared.
+        public var previous: ImageLookup
+        /// The entity awaits a lookup now (`missing`); false when the catalog has its own cover (`present`).
+        public var awaitsLookup: Bool
+    }
+
+    /// One entity as a catalog write left it.
+    public struct Upserted: Sendable {
+        public var entity: Entity
+        public var created: Bool
+        public var lookupReset: LookupReset?
+    }
+
+    /// A catalog write planned from what is stored.
+    struct CatalogWrite {
+        var filter: BSONDocument
+        var update: BSONDocument
+        /// It lands only while the entity's cover and lookup are as read: it sets the status or clears the
+        /// lookup, and a lookup recorded in between must not be overwritten with a status from before it.
+        var conditional: Bool
+        var reset: LookupReset?
+    }
+
+    /// The write that makes a stored entity (`existing`, nil when there is none) say what `draft` says,
+    /// creating it if needed. Enricher's own findings (`coverImage`, `imageLookup`) are kept, except that
+    /// a lookup that found no cover is cleared when a field it depends on changed; a found cover is kept
+    /// whatever changes. The stored status follows the catalog's `existingCover`.
+    static func catalogWrite(_ key: EntityKey, _ draft: EntityDraft, over existing: Entity?, now: Date) throws -> CatalogWrite {
         let full = try BSONEncoder().encode(Entity(key: key, draft: draft, createdAt: now, updatedAt: now))
         var set: BSONDocument = ["mediaType": .string(key.mediaType.rawValue), "id": .string(key.id), "updatedAt": .date(now)]
         var unset = BSONDocument()
         for field in draftFields {
             if let value = full[field] { set[field] = value } else { unset[field] = "" }
         }
-        var update: BSONDocument = [
-            "$set": .document(set),
-            "$setOnInsert": [
+        var filter: BSONDocument = ["_id": .string(Self.documentID(key))]
+        var update = BSONDocument()
+        var conditional = false
+        var reset: LookupReset?
+        if let existing {
+            var lookup = existing.imageLookup
+            let changed = draft.lookupChanges(from: existing.draft)
+            if let previous = existing.imageLookup, existing.coverImage == nil, !changed.isEmpty {
+                lookup = nil
+                set["imageLookup"] = .null
+                reset = LookupReset(changed: changed, previous: previous, awaitsLookup: draft.existingCover == nil)
+            }
+            let status = EntityStatus(coverImage: existing.coverImage, existingCover: draft.existingCover != nil, imageLookup: lookup)
+            if reset != nil || status != existing.status {
+                set["status"] = .string(status.rawValue)
+                conditional = true
+                filter["coverImage.id"] = existing.coverImage.map { .string($0.id) } ?? .null
+                filter["imageLookup.lookupAttemptedAt"] = existing.imageLookup.map { .date($0.lookupAttemptedAt) } ?? .null
+            }
+        } else {
+            let status = EntityStatus(coverImage: nil, existingCover: draft.existingCover != nil, imageLookup: nil)
+            update["$setOnInsert"] = [
                 "createdAt": .date(now),
-                "status": .string(EntityStatus.missing.rawValue),
+                "status": .string(status.rawValue),
                 "coverImage": .null,
                 "imageLookup": .null,
-            ],
-        ]
+            ]
+        }
+        update["$set"] = .document(set)
         if !unset.isEmpty { update["$unset"] = .document(unset) }
-        return update
+        return CatalogWrite(filter: filter, update: update, conditional: conditional, reset: reset)
     }
 
-    /// Creates or replaces the catalog's fields of one entity. Returns the stored entity and whether it was new.
-    public func upsert(_ key: EntityKey, _ draft: EntityDraft, now: Date = Date()) async throws -> (entity: Entity, created: Bool) {
-        let filter: BSONDocument = ["_id": .string(Self.documentID(key))]
-        let update = try Self.upsertUpdate(key, draft, now: now)
-        let result: MongoCollection.UpdateResult
-        do {
-            result = try await collection.updateOne(filter, update, upsert: true)
-        } catch MongoError.duplicateKey {
-            // Two upserts of a new key raced and the other inserted first: now it exists, so update it.
-            result = try await collection.updateOne(filter, update, upsert: true)
+    /// How often a catalog write reads the entity again because a lookup or another write changed it meanwhile.
+    static let writeRounds = 8
+
+    /// Creates or replaces the catalog's fields of one entity. Returns the stored entity, whether it was
+    /// new, and whether its finished lookup was cleared.
+    public func upsert(_ key: EntityKey, _ draft: EntityDraft, now: Date = Date()) async throws -> Upserted {
+        for _ in 0..<Self.writeRounds {
+            let existing = try await get(key)
+            let write = try Self.catalogWrite(key, draft, over: existing, now: now)
+            let result: MongoCollection.UpdateResult
+            do {
+                // A conditional write never inserts: when the entity is gone, the next round creates it.
+                result = try await collection.updateOne(write.filter, write.update, upsert: !write.conditional)
+            } catch MongoError.duplicateKey {
+                continue // two upserts of a new key raced and the other inserted first: read it and update it
+            }
+            if write.conditional && result.matchedCount == 0 { continue } // a lookup was recorded meanwhile
+            if existing == nil && result.upsertedID == nil { continue } // created meanwhile: its status is settled next round
+            let stored = try await get(key) ?? Entity(key: key, draft: draft, createdAt: now, updatedAt: now) // deleted since: what we wrote
+            return Upserted(entity: stored, created: result.upsertedID != nil, lookupReset: write.reset)
         }
-        guard let entity = try await get(key) else {
-            // Deleted between our write and our read: report what we wrote.
-            return (Entity(key: key, draft: draft, createdAt: now, updatedAt: now), result.upsertedID != nil)
-        }
-        return (entity, result.upsertedID != nil)
+        throw StorageError.corruptDocument(collection: Self.collectionName, id: Self.documentID(key),
+                                           reason: "the entity kept changing while it was written (\(Self.writeRounds) rounds)")
     }
 
     /// What happened to one entity of a batch.
     public enum BatchOutcome: Sendable, Equatable {
-        case created, replaced
+        case created
+        /// Replaced, with its finished lookup cleared when a field it depends on changed.
+        case replaced(LookupReset?)
         case failed(String)
     }
 
-    /// Upserts many entities in one bulk request; one failure does not stop the others.
+    /// Upserts many entities in one bulk request; one failure does not stop the others. Entities whose
+    /// status or lookup the write changes are written one by one, each on the condition that no lookup
+    /// was recorded since it was read.
     public func upsertMany(_ items: [(key: EntityKey, draft: EntityDraft)], now: Date = Date()) async throws -> [BatchOutcome] {
-        let models = try items.map { item in
-            MongoCollection.WriteModel.updateOne(
-                filter: ["_id": .string(Self.documentID(item.key))],
-                update: try Self.upsertUpdate(item.key, item.draft, now: now),
-                upsert: true
-            )
+        let stored = try await get(items.map(\.key))
+        let writes = try items.map { try Self.catalogWrite($0.key, $0.draft, over: stored[$0.key], now: now) }
+        let bulk = writes.indices.filter { !writes[$0].conditional }
+        let models = bulk.map { MongoCollection.WriteModel.updateOne(filter: writes[$0].filter, update: writes[$0].update, upsert: true) }
+        let result = models.isEmpty ? nil : try await collection.bulkWrite(models)
+        var outcomes = [BatchOutcome?](repeating: nil, count: items.count)
+        for (position, index) in bulk.enumerated() {
+            if result?.upsertedIDs[position] != nil {
+                outcomes[index] = .created
+            } else if let error = result?.writeErrors[position] {
+                if case .duplicateKey = error { continue } // lost an insert race: written one by one below
+                outcomes[index] = .failed(error.description)
+            } else if stored[items[index].key] != nil {
+                outcomes[index] = .replaced(nil)
+            } // else created by another writer meanwhile: its status is settled one by one below
         }
-        let result = try await collection.bulkWrite(models)
-        var outcomes: [BatchOutcome] = []
-        outcomes.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            if result.upsertedIDs[index] != nil {
-                outcomes.append(.created)
-            } else if let error = result.writeErrors[index] {
-                if case .duplicateKey = error {
-                    // Lost an insert race with another writer: the entity exists now, so replace it.
-                    let (_, created) = try await upsert(item.key, item.draft, now: now)
-                    outcomes.append(created ? .created : .replaced)
-                } else {
-                    outcomes.append(.failed(error.description))
-                }
-            } else {
-                outcomes.append(.replaced)
-            }
+        for index in items.indices where outcomes[index] == nil {
+            let upserted = try await upsert(items[index].key, items[index].draft, now: now)
+            outcomes[index] = upserted.created ? .created : .replaced(upserted.lookupReset)
         }
-        return outcomes
+        return outcomes.map { $0 ?? .failed("not written") }
     }
 
     public func get(_ key: EntityKey) async throws -> Entity? {
@@ -172,24 +229,29 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
 extension EntityRepository {
     /// Records the outcome of a lookup: the cover (or none) and the lookup record, with the status they imply.
     /// `nil` for both leaves the entity unmarked (for example when every provider throttled).
+    /// `existingCover`: whether the entity, as the caller read it, says the catalog has a cover; should the
+    /// catalog have changed that since, the status follows what is stored.
     /// With `fence`, the write lands only while the entity's lookup fence is that token (set by
     /// `fenceLookup` when a task's work started), and clears it; otherwise it throws `LookupFenced`.
-    public func recordLookup(_ key: EntityKey, coverImage: CoverImage?, imageLookup: ImageLookup?, fence: String? = nil) async throws {
+    public func recordLookup(_ key: EntityKey, coverImage: CoverImage?, imageLookup: ImageLookup?, existingCover: Bool,
+                             fence: String? = nil) async throws {
         let encoder = BSONEncoder()
-        let status = EntityStatus(coverImage: coverImage, imageLookup: imageLookup)
-        let set: BSONDocument = [
-            "coverImage": try coverImage.map { .document(try encoder.encode($0)) } ?? .null,
-            "imageLookup": try imageLookup.map { .document(try encoder.encode($0)) } ?? .null,
-            "status": .string(status.rawValue),
-        ]
-        var filter: BSONDocument = ["_id": .string(Self.documentID(key))]
-        var update: BSONDocument = ["$set": .document(set)]
-        if let fence {
-            filter[Self.fenceField] = .string(fence)
-            update["$unset"] = [Self.fenceField: "", Self.fenceUntilField: ""]
+        for catalogHasCover in [existingCover, !existingCover] {
+            let status = EntityStatus(coverImage: coverImage, existingCover: catalogHasCover, imageLookup: imageLookup)
+            let set: BSONDocument = [
+                "coverImage": try coverImage.map { .document(try encoder.encode($0)) } ?? .null,
+                "imageLookup": try imageLookup.map { .document(try encoder.encode($0)) } ?? .null,
+                "status": .string(status.rawValue),
+            ]
+            var filter: BSONDocument = ["_id": .string(Self.documentID(key)), "existingCover": ["$exists": .bool(catalogHasCover)]]
+            var update: BSONDocument = ["$set": .document(set)]
+            if let fence {
+                filter[Self.fenceField] = .string(fence)
+                update["$unset"] = [Self.fenceField: "", Self.fenceUntilField: ""]
+            }
+            if try await collection.updateOne(filter, update).matchedCount > 0 { return }
         }
-        let result = try await collection.updateOne(filter, update)
-        if fence != nil, result.matchedCount == 0 { throw LookupFenced(key: key) }
+        if fence != nil { throw LookupFenced(key: key) }
     }
 
     /// Who may look the entity up now.
@@ -252,26 +314,48 @@ extension EntityRepository {
 }
 
 extension EntityRepository {
-    /// The entities of `mediaType` a scan may take, on the `status_id` index: never looked up and without a
-    /// cover (`missing`), and with `includingFailed` also those whose lookup failed (not permanent ones).
+    /// The `_id` range of one media type: every `_id` of it starts with "type/"; "0" is the character after "/".
+    static func idRange(_ mediaType: MediaType) -> BSONValue {
+        ["$gte": .string("\(mediaType.rawValue)/"), "$lt": .string("\(mediaType.rawValue)0")]
+    }
+
+    /// The entities of `mediaType` a scan takes first, on the `status_id` index: never looked up and
+    /// without a cover (`missing`), and with `includingFailed` also every one whose lookup failed (not
+    /// permanent ones, nor those whose catalog has a cover).
     static func awaitingLookupFilter(_ mediaType: MediaType, includingFailed: Bool) -> BSONDocument {
         let statuses: [EntityStatus] = includingFailed ? [.missing, .failed] : [.missing]
         return [
             "status": ["$in": .array(statuses.map { .string($0.rawValue) })],
-            "_id": ["$gte": .string("\(mediaType.rawValue)/"), "$lt": .string("\(mediaType.rawValue)0")],
+            "_id": idRange(mediaType),
         ]
     }
 
-    /// How many entities of `mediaType` await a lookup.
-    public func countAwaitingLookup(_ mediaType: MediaType, includingFailed: Bool) async throws -> Int {
-        try await collection.countDocuments(Self.awaitingLookupFilter(mediaType, includingFailed: includingFailed))
+    /// Then, unless every failed one is taken anyway, those whose lookup failed and is due again by the
+    /// retry schedule at `now`, on the `status_retryAt` index.
+    static func dueRetryFilter(_ mediaType: MediaType, now: Date) -> BSONDocument {
+        [
+            "status": .string(EntityStatus.failed.rawValue),
+            "imageLookup.retryAt": ["$lte": .date(now)],
+            "_id": idRange(mediaType),
+        ]
     }
 
-    /// Up to `limit` of them, in key order.
-    public func awaitingLookup(_ mediaType: MediaType, includingFailed: Bool, limit: Int) async throws -> [EntityKey] {
+    /// How many entities of `mediaType` await a lookup at `now`.
+    public func countAwaitingLookup(_ mediaType: MediaType, includingFailed: Bool, now: Date = Date()) async throws -> Int {
+        let awaiting = try await collection.countDocuments(Self.awaitingLookupFilter(mediaType, includingFailed: includingFailed))
+        guard !includingFailed else { return awaiting }
+        return awaiting + (try await collection.countDocuments(Self.dueRetryFilter(mediaType, now: now)))
+    }
+
+    /// Up to `limit` of them: those never looked up in key order, then those due again, the longest due first.
+    public func awaitingLookup(_ mediaType: MediaType, includingFailed: Bool, limit: Int, now: Date = Date()) async throws -> [EntityKey] {
         guard limit > 0 else { return [] }
-        let documents = try await collection.find(Self.awaitingLookupFilter(mediaType, includingFailed: includingFailed),
+        var documents = try await collection.find(Self.awaitingLookupFilter(mediaType, includingFailed: includingFailed),
                                                   options: .init(sort: ["_id": 1], limit: limit, projection: ["_id": 1]))
+        if !includingFailed && documents.count < limit {
+            documents += try await collection.find(Self.dueRetryFilter(mediaType, now: now),
+                                                   options: .init(sort: ["imageLookup.retryAt": 1], limit: limit - documents.count, projection: ["_id": 1]))
+        }
         return documents.compactMap { $0["_id"]?.stringValue.flatMap(EntityKey.init(documentID:)) }
     }
 }

@@ -112,7 +112,7 @@ public struct CoverReconciler: Sendable {
                 guard let cover = try await store.cover(shown.id), !report.brokenCovers.contains(shown.id) else {
                     report.danglingReferences.append(key)
                     if repair == .all {
-                        try await entities.recordLookup(entity.key, coverImage: nil, imageLookup: nil)
+                        try await entities.recordLookup(entity.key, coverImage: nil, imageLookup: nil, existingCover: entity.draft.existingCover != nil)
                         report.referencesCleared.append(key)
                         logger.notice("cleared a reference to a missing cover", metadata: ["entity": "\(key)", "cover": "\(shown.id)"])
                     }
@@ -121,7 +121,10 @@ public struct CoverReconciler: Sendable {
                 let current = CoverImage(cover, provider: shown.provider, sourceUrl: shown.sourceUrl, createdAt: shown.createdAt)
                 if current != shown {
                     report.staleListings.append(key)
-                    if repair == .all { try await entities.recordLookup(entity.key, coverImage: current, imageLookup: entity.imageLookup) }
+                    if repair == .all {
+                        try await entities.recordLookup(entity.key, coverImage: current, imageLookup: entity.imageLookup,
+                                                        existingCover: entity.draft.existingCover != nil)
+                    }
                 }
             }
         } while cursor != nil

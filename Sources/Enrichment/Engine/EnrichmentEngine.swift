@@ -7,7 +7,9 @@ import Logging
 /// - then its media type's chain, candidates in order: the first that passes the checks wins, or in
 ///   `best` mode the largest valid image of the whole chain;
 /// - nothing to search with (no identifier, no title) -> a permanent failure;
-/// - nothing found -> `imageLookup.failureReason` says what each source answered;
+/// - the catalog has its own cover (`existingCover`) -> not looked up unless forced;
+/// - nothing found -> `imageLookup.failureReason` says what each source answered, and `retryAt` when
+///   the retry schedule makes it due again (a due entity is looked up without force);
 /// - every source that might have had it throttled -> the entity is left unmarked, to be retried;
 /// - a re-run never replaces a cover with a smaller one.
 public struct EnrichmentEngine: Sendable {
@@ -21,12 +23,15 @@ public struct EnrichmentEngine: Sendable {
     let selection: Selection
     /// Longest a lookup waits for a provider's free slot before it is postponed; nil: it always waits.
     let budgetWait: Duration?
+    /// When a lookup that found no cover is due again.
+    let retries: LookupRetrySchedule
     let logger: Logger
 
     public init(providers: ProviderRegistry, chains: ProviderChains,
                 downloader: CandidateDownloader, library: CoverLibrary, entities: EntityRepository, selection: Selection,
-                budgetWait: Duration? = nil, logger: Logger) {
+                budgetWait: Duration? = nil, retries: LookupRetrySchedule = .never, logger: Logger) {
         self.budgetWait = budgetWait
+        self.retries = retries
         self.providers = providers
         self.chains = chains
         self.downloader = downloader
@@ -48,14 +53,7 @@ public struct EnrichmentEngine: Sendable {
     /// `fence`: the claim token the entity's lookup is fenced with (see `EntityRepository.fenceLookup`).
     public func enrich(_ entity: Entity, force: Bool, resuming: LookupProgress? = nil, fence: String? = nil,
                        now: @Sendable () -> Date = Date.init) async throws -> EnrichmentOutcome {
-        if let lookup = entity.imageLookup {
-            if lookup.permanentFailure {
-                return .skipped(reason: "permanent failure: \(lookup.failureReason ?? "nothing to search with")")
-            }
-            if !force {
-                return .skipped(reason: "already looked up at \(Self.timestamp(lookup.lookupAttemptedAt)); use force to look again")
-            }
-        }
+        if let skipped = Self.skipReason(entity, force: force, now: now()) { return .skipped(reason: skipped) }
         var logger = self.logger
         logger[metadataKey: "entity"] = "\(entity.key)"
         var progress = resuming ?? LookupProgress()
@@ -76,9 +74,10 @@ public struct EnrichmentEngine: Sendable {
         guard query.identifier != nil || query.title != nil else {
             var reason = "no \(entity.mediaType.identifier == .isbn ? "ISBN" : "barcode") and no title to search with"
             if !progress.report.answers.isEmpty { reason += "; " + progress.report.summary }
-            let lookup = ImageLookup(lookupAttemptedAt: now(), failureReason: reason, permanentFailure: true)
+            let lookup = ImageLookup(lookupAttemptedAt: now(), failureReason: reason, permanentFailure: true,
+                                     attempts: ImageLookup.misses(before: entity.imageLookup) + 1)
             try Task.checkCancellation()
-            try await entities.recordLookup(entity.key, coverImage: entity.coverImage, imageLookup: lookup, fence: fence)
+            try await record(entity, coverImage: entity.coverImage, lookup: lookup, fence: fence)
             return .permanent(reason: reason)
         }
 
@@ -135,10 +134,11 @@ public struct EnrichmentEngine: Sendable {
             return .deferred(retryAfter: report.retryAfter, reason: report.summary)
         }
         let reason = report.answers.isEmpty ? "no provider is enabled for \(entity.mediaType.rawValue)" : report.summary
-        let lookup = ImageLookup(lookupAttemptedAt: now(), failureReason: reason, permanentFailure: false)
-        try await entities.recordLookup(entity.key, coverImage: entity.coverImage, imageLookup: lookup, fence: fence)
-        logger.info("no cover found", metadata: ["answers": "\(reason)"])
-        return report.failed || report.answers.isEmpty ? .failed(reason: reason) : .notFound(reason: reason)
+        let failed = report.failed || report.answers.isEmpty
+        let lookup = missLookup(failed ? .failed : .notFound, reason: reason, for: entity, now: now())
+        try await record(entity, coverImage: entity.coverImage, lookup: lookup, fence: fence)
+        logger.info("no cover found", metadata: ["answers": "\(reason)", "retryAt": "\(lookup.retryAt.map(Self.timestamp) ?? "never")"])
+        return failed ? .failed(reason: reason) : .notFound(reason: reason)
     }
 
     /// Stores the image (unless the entity already has a larger cover) and records the find.
@@ -146,7 +146,7 @@ public struct EnrichmentEngine: Sendable {
         try Task.checkCancellation()
         let lookup = ImageLookup(lookupAttemptedAt: now, failureReason: nil, permanentFailure: false)
         if let existing = entity.coverImage, existing.width * existing.height > accepted.pixels {
-            try await entities.recordLookup(entity.key, coverImage: existing, imageLookup: lookup, fence: fence)
+            try await record(entity, coverImage: existing, lookup: lookup, fence: fence)
             logger.info("kept the larger existing cover", metadata: [
                 "existing": "\(existing.width)x\(existing.height)", "found": "\(accepted.image.width)x\(accepted.image.height)",
             ])
@@ -157,18 +157,46 @@ public struct EnrichmentEngine: Sendable {
             stored = try await library.publish(accepted.bytes, sha256: accepted.image.sha256, now: now)
         } catch let failure as CoverLibrary.ProcessingFailure {
             let reason = "\(accepted.provider?.rawValue ?? Self.ownImageSource): \(failure)"
-            try await entities.recordLookup(entity.key, coverImage: entity.coverImage,
-                                            imageLookup: ImageLookup(lookupAttemptedAt: now, failureReason: reason, permanentFailure: false),
-                                            fence: fence)
+            try await record(entity, coverImage: entity.coverImage, lookup: missLookup(.failed, reason: reason, for: entity, now: now),
+                             fence: fence)
             return .failed(reason: reason)
         }
         let cover = CoverImage(stored.cover, provider: accepted.provider?.rawValue ?? Self.ownImageSource, sourceUrl: accepted.url, createdAt: now)
-        try await entities.recordLookup(entity.key, coverImage: cover, imageLookup: lookup, fence: fence)
+        try await record(entity, coverImage: cover, lookup: lookup, fence: fence)
         logger.info("cover stored", metadata: [
             "provider": "\(cover.provider)", "size": "\(cover.width)x\(cover.height)", "bytes": "\(cover.bytes)", "new": "\(stored.created)",
             "cover": "\(cover.id)",
         ])
         return .found(cover)
+    }
+
+    private func record(_ entity: Entity, coverImage: CoverImage?, lookup: ImageLookup, fence: String?) async throws {
+        try await entities.recordLookup(entity.key, coverImage: coverImage, imageLookup: lookup,
+                                        existingCover: entity.draft.existingCover != nil, fence: fence)
+    }
+
+    /// Why the entity is not looked up now, or nil when it is: without `force`, an entity whose catalog has
+    /// its own cover, and one looked up before unless its retry is due; a permanent failure even with force.
+    static func skipReason(_ entity: Entity, force: Bool, now: Date) -> String? {
+        if let lookup = entity.imageLookup, lookup.permanentFailure {
+            return "permanent failure: \(lookup.failureReason ?? "nothing to search with")"
+        }
+        guard !force else { return nil }
+        if entity.draft.existingCover != nil {
+            return "the catalog has its own cover (existingCover); use force to look for one anyway"
+        }
+        guard let lookup = entity.imageLookup else { return nil }
+        if let retryAt = lookup.retryAt {
+            if retryAt <= now { return nil }
+            return "already looked up at \(timestamp(lookup.lookupAttemptedAt)); due again at \(timestamp(retryAt)), or use force to look now"
+        }
+        return "already looked up at \(timestamp(lookup.lookupAttemptedAt)); use force to look again"
+    }
+
+    /// The record of a lookup that found no cover, counted after the entity's last one and due again as
+    /// the retry schedule says.
+    func missLookup(_ miss: LookupRetrySchedule.Miss, reason: String, for entity: Entity, now: Date) -> ImageLookup {
+        .miss(miss, reason: reason, after: entity.imageLookup, schedule: retries, now: now)
     }
 
     static func timestamp(_ date: Date) -> String {

@@ -284,8 +284,9 @@ public final class EnrichmentWorker: Sendable {
             try await record(task, outcome: .skipped, detail: "the entity was deleted", entity: nil, logger: logger)
             return
         }
-        let lookup = ImageLookup(lookupAttemptedAt: Date(), failureReason: reason, permanentFailure: false)
-        try await entities.recordLookup(task.key, coverImage: entity.coverImage, imageLookup: lookup, fence: task.fenceToken)
+        let lookup = engine.missLookup(.failed, reason: reason, for: entity, now: Date())
+        try await entities.recordLookup(task.key, coverImage: entity.coverImage, imageLookup: lookup,
+                                        existingCover: entity.draft.existingCover != nil, fence: task.fenceToken)
         var recorded = entity
         recorded.imageLookup = lookup
         try await record(task, outcome: .failed, detail: reason, entity: recorded, logger: logger)

@@ -5,7 +5,7 @@ import Logging
 import Scheduling
 
 /// Scans: runs on the schedule and on request, each taking up to `batchSize` entities that await a
-/// lookup, split fairly across the media types with an enabled provider, as one enrichment job of scan
+/// lookup (never looked up, or due again by the retry schedule), split fairly across the media types with an enabled provider, as one enrichment job of scan
 /// priority (on-demand work goes first). A run stops taking entities at its deadline; the entities it
 /// had not started are left unmarked for the next scan. Runs never overlap: each holds the scan lock.
 public final class ScanService: Sendable {
@@ -61,14 +61,15 @@ public final class ScanService: Sendable {
     }
 
     /// What a scan would take now.
-    public func plan(force: Bool) async throws -> ScanPlan {
-        try await Self.plan(entities: entities, mediaTypes: mediaTypes, batchSize: settings.batchSize, force: force)
+    public func plan(force: Bool, now: Date = Date()) async throws -> ScanPlan {
+        try await Self.plan(entities: entities, mediaTypes: mediaTypes, batchSize: settings.batchSize, force: force, now: now)
     }
 
-    public static func plan(entities: EntityRepository, mediaTypes: [MediaType], batchSize: Int, force: Bool) async throws -> ScanPlan {
+    public static func plan(entities: EntityRepository, mediaTypes: [MediaType], batchSize: Int, force: Bool,
+                            now: Date = Date()) async throws -> ScanPlan {
         var pending: [(mediaType: MediaType, pending: Int)] = []
         for mediaType in mediaTypes {
-            pending.append((mediaType, try await entities.countAwaitingLookup(mediaType, includingFailed: force)))
+            pending.append((mediaType, try await entities.countAwaitingLookup(mediaType, includingFailed: force, now: now)))
         }
         return ScanPlan(mediaTypes: mediaTypes, batchSize: batchSize, force: force,
                         pending: Dictionary(uniqueKeysWithValues: pending.map { ($0.mediaType, $0.pending) }),
@@ -85,10 +86,10 @@ public final class ScanService: Sendable {
             throw ScanError.alreadyRunning(scanID: holder?.scanID, since: holder?.since)
         }
         do {
-            let plan = try await plan(force: force)
+            let plan = try await plan(force: force, now: now)
             var keys: [[EntityKey]] = []
             for mediaType in plan.mediaTypes {
-                keys.append(try await entities.awaitingLookup(mediaType, includingFailed: force, limit: plan.allocation[mediaType] ?? 0))
+                keys.append(try await entities.awaitingLookup(mediaType, includingFailed: force, limit: plan.allocation[mediaType] ?? 0, now: now))
             }
             var run = ScanRun(id: id, trigger: trigger, force: force, status: .running, startedAt: now,
                               deadline: now.addingTimeInterval(settings.maxRuntime.seconds),

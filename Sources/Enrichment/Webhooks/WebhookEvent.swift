@@ -63,6 +63,9 @@ public struct WebhookEvents: Sendable {
         var mediaType: String
         var entityId: String
         var outcome: String
+        /// The entity's status afterwards (`found`, `failed`, `permanent`, or `present` when the catalog has
+        /// its own cover); null when the entity could not be read.
+        @Nullable var status: EntityStatus?
         @Nullable var coverImage: CoverImage?
         @Nullable var imageLookup: ImageLookup?
         var jobId: String
@@ -92,7 +95,7 @@ public struct WebhookEvents: Sendable {
             }
         }
         let data = EntityCompleted(mediaType: task.key.mediaType.rawValue, entityId: task.key.id, outcome: outcome.rawValue,
-                                   coverImage: cover, imageLookup: entity?.imageLookup, jobId: task.jobID)
+                                   status: entity?.status, coverImage: cover, imageLookup: entity?.imageLookup, jobId: task.jobID)
         return try make(id: "evt_" + task.id.replacingOccurrences(of: "/", with: "_"), type: .entityCompleted, jobID: task.jobID, data: data, now: now)
     }
 

@@ -124,15 +124,15 @@ struct DatabaseFaultTests {
             #expect(try await entities.fenceLookup(key, token: "second-claim", until: minute.addingTimeInterval(60), now: minute.addingTimeInterval(1)) == .taken)
             let stale = ImageLookup(lookupAttemptedAt: Date(), failureReason: "stale", permanentFailure: false)
             await #expect(throws: LookupFenced.self) {
-                try await entities.recordLookup(key, coverImage: nil, imageLookup: stale, fence: "first-claim")
+                try await entities.recordLookup(key, coverImage: nil, imageLookup: stale, existingCover: false, fence: "first-claim")
             }
             #expect(try await entities.get(key)?.imageLookup == nil)
             let current = ImageLookup(lookupAttemptedAt: Date(), failureReason: "current", permanentFailure: false)
-            try await entities.recordLookup(key, coverImage: nil, imageLookup: current, fence: "second-claim")
+            try await entities.recordLookup(key, coverImage: nil, imageLookup: current, existingCover: false, fence: "second-claim")
             #expect(try await entities.get(key)?.imageLookup?.failureReason == "current")
             // Recorded once: the fence is spent.
             await #expect(throws: LookupFenced.self) {
-                try await entities.recordLookup(key, coverImage: nil, imageLookup: stale, fence: "second-claim")
+                try await entities.recordLookup(key, coverImage: nil, imageLookup: stale, existingCover: false, fence: "second-claim")
             }
         }
     }
