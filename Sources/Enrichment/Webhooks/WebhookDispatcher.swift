@@ -139,10 +139,12 @@ public final class WebhookDispatcher: Sendable {
         while !Task.isCancelled {
             claims += 1
             let claimed: [WebhookDelivery]
+            // A lease covers one attempt; each delivery's is extended right before its attempt. So the
+            // deliveries of a process that died are free again one attempt's time after, not a batch's.
+            let lease = settings.timeout + .seconds(5)
+            var leaseEnds = ContinuousClock.now + lease
             do {
-                // Attempts take at most the timeout each: a claim whose process died is free again soon after.
-                claimed = try await store.claim(limit: Self.claimBatch, owner: "\(instance)-\(index)-\(claims)",
-                                                lease: settings.timeout * (Self.claimBatch + 1) + .seconds(5))
+                claimed = try await store.claim(limit: Self.claimBatch, owner: "\(instance)-\(index)-\(claims)", lease: lease)
             } catch is CancellationError {
                 return
             } catch {
@@ -168,6 +170,12 @@ public final class WebhookDispatcher: Sendable {
                     let store = self.store
                     _ = try? await evenIfCancelled { try await store.release(delivery) }
                     continue
+                }
+                if ContinuousClock.now + settings.timeout + .seconds(1) > leaseEnds {
+                    let asked = ContinuousClock.now
+                    // Lost (its lease ran out while earlier ones were sent, and another worker took it): theirs now.
+                    guard (try? await store.extend(delivery, lease: lease)) == true else { continue }
+                    leaseEnds = asked + lease
                 }
                 await deliver(delivery, to: endpoint)
             }

@@ -268,6 +268,12 @@ public struct WebhookStore: Sendable {
     }
 
     /// Gives claimed deliveries back (shutdown): due at once.
+    /// Extends the lease of a claimed delivery, right before its attempt. False when it was lost.
+    func extend(_ delivery: WebhookDelivery, lease: Duration, now: Date = Date()) async throws -> Bool {
+        try await deliveries.updateOne(["_id": .string(delivery.id), "owner": .string(delivery.owner ?? "")],
+                                       ["$set": ["nextAttemptAt": .date(now.addingTimeInterval(lease.seconds))]]).matchedCount == 1
+    }
+
     func release(_ delivery: WebhookDelivery, now: Date = Date()) async throws {
         _ = try await deliveries.updateOne(["_id": .string(delivery.id), "owner": .string(delivery.owner ?? "")],
                                            ["$set": ["nextAttemptAt": .date(now)], "$unset": ["owner": ""]])

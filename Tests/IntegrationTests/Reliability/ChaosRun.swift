@@ -226,8 +226,7 @@ final class ChaosTimeline: @unchecked Sendable {
             ConfigurationKey.leaseSeconds.name: "10",
             ConfigurationKey.workers.name: "8",
             // The receiver always answers 204 at once: a retry means a failure of ours, and need not wait
-            // minutes. Deliveries a killed process had claimed wait for their claim's lease, which is
-            // 9 x this timeout + 5 s (140 s at the default 15 s); 3 s keeps the run short.
+            // minutes. Deliveries a killed process had claimed wait for their lease, this timeout + 5 s.
             ConfigurationKey.webhookSchedule.name: "0,2,5,10,30",
             ConfigurationKey.webhookTimeout.name: "\(Self.webhookTimeoutSeconds)",
         ]) { $1 }
