@@ -247,7 +247,7 @@ extension EntityRepository {
             var update: BSONDocument = ["$set": .document(set)]
             if let fence {
                 filter[Self.fenceField] = .string(fence)
-                update["$unset"] = [Self.fenceField: "", Self.fenceUntilField: ""]
+                update["$unset"] = [Self.fenceField: "", Self.fenceUntilField: "", Self.fenceTaskField: ""]
             }
             if try await collection.updateOne(filter, update).matchedCount > 0 { return }
         }
@@ -267,11 +267,19 @@ extension EntityRepository {
     /// Makes `token` (a task's claim) the only one whose `recordLookup` lands on the entity, until it
     /// records or `until` passes (renew it with the claim's lease): a worker whose lease ran out, and
     /// whose task another worker took, records nothing; and a second job's task finds the lookup running.
-    public func fenceLookup(_ key: EntityKey, token: String, until: Date, now: Date = Date()) async throws -> Fence {
+    ///
+    /// `task`: the task the claim is of. A fence an earlier claim of the same task holds is taken over at
+    /// once: that claim's lease ran out (which is why the task was claimed again), though its fence, set
+    /// a moment after its claim, may not have yet.
+    public func fenceLookup(_ key: EntityKey, token: String, task: String, until: Date, now: Date = Date()) async throws -> Fence {
         let id = BSONValue.string(Self.documentID(key))
+        let free: BSONValue = [
+            [Self.fenceField: ["$exists": false]], [Self.fenceField: .string(token)], [Self.fenceTaskField: .string(task)],
+            [Self.fenceUntilField: ["$lt": .date(now)]],
+        ]
         let result = try await collection.updateOne(
-            ["_id": id, "$or": [[Self.fenceField: ["$exists": false]], [Self.fenceField: .string(token)], [Self.fenceUntilField: ["$lt": .date(now)]]]],
-            ["$set": [Self.fenceField: .string(token), Self.fenceUntilField: .date(until)]])
+            ["_id": id, "$or": free],
+            ["$set": [Self.fenceField: .string(token), Self.fenceTaskField: .string(task), Self.fenceUntilField: .date(until)]])
         if result.matchedCount == 1 { return .taken }
         guard let document = try await collection.findOne(["_id": id], projection: [Self.fenceField: 1]) else { return .noEntity }
         return .heldByOther(token: document[Self.fenceField]?.stringValue ?? "")
@@ -281,7 +289,7 @@ extension EntityRepository {
     @discardableResult
     public func releaseFence(_ key: EntityKey, token: String) async throws -> Bool {
         try await collection.updateOne(["_id": .string(Self.documentID(key)), Self.fenceField: .string(token)],
-                                       ["$unset": [Self.fenceField: "", Self.fenceUntilField: ""]]).matchedCount == 1
+                                       ["$unset": [Self.fenceField: "", Self.fenceUntilField: "", Self.fenceTaskField: ""]]).matchedCount == 1
     }
 
     /// Extends a fence `token` holds; false when it no longer does.
@@ -293,6 +301,7 @@ extension EntityRepository {
     /// The field holding the claim token allowed to record the entity's lookup, and when it runs out.
     static let fenceField = "lookupFence"
     static let fenceUntilField = "lookupFenceUntil"
+    static let fenceTaskField = "lookupFenceTask"
 
     /// Whether any entity shows the stored cover `id`.
     public func usesCover(_ id: String) async throws -> Bool {

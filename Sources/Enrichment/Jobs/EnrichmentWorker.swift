@@ -159,7 +159,7 @@ public final class EnrichmentWorker: Sendable {
             // its fence replaced and records nothing. When another job's task is looking the entity up right
             // now, this one joins it: back in the queue until that lookup is recorded, whose outcome it then
             // reports as its own (one lookup per entity at a time, every job told).
-            if case .heldByOther = try await entities.fenceLookup(task.key, token: task.fenceToken, until: Date().addingTimeInterval(configuration.lease.seconds)) {
+            if case .heldByOther = try await entities.fenceLookup(task.key, token: task.fenceToken, task: task.id, until: Date().addingTimeInterval(configuration.lease.seconds)) {
                 let due = Date().addingTimeInterval((configuration.poll * 3).seconds)
                 try await store.postpone(task, until: due, progress: task.progress, detail: "joined the lookup of this entity another job is running")
                 postponedDue.withLock { $0.append(due) }

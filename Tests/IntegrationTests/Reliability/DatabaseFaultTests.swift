@@ -117,11 +117,14 @@ struct DatabaseFaultTests {
             let key = EntityKey(mediaType: .books, id: "f1")
             _ = try await entities.upsert(key, EntityDraft(isbn: "9780441013593"))
             let minute = Date().addingTimeInterval(60)
-            #expect(try await entities.fenceLookup(key, token: "first-claim", until: minute) == .taken)
+            #expect(try await entities.fenceLookup(key, token: "first-claim", task: "job_a/0000", until: minute) == .taken)
             // While the first claim's lease lasts, a second claim (another job's task) finds its lookup running.
-            #expect(try await entities.fenceLookup(key, token: "second-claim", until: minute) == .heldByOther(token: "first-claim"))
+            #expect(try await entities.fenceLookup(key, token: "second-claim", task: "job_b/0000", until: minute) == .heldByOther(token: "first-claim"))
             // The first claim's lease runs out, its fence with it: the next claim takes over.
-            #expect(try await entities.fenceLookup(key, token: "second-claim", until: minute.addingTimeInterval(60), now: minute.addingTimeInterval(1)) == .taken)
+            #expect(try await entities.fenceLookup(key, token: "early-claim", task: "job_b/0000", until: minute.addingTimeInterval(60), now: minute.addingTimeInterval(1)) == .taken)
+            // A later claim of the same task (the earlier one's lease ran out) takes over at once, even
+            // before the earlier claim's fence would run out.
+            #expect(try await entities.fenceLookup(key, token: "second-claim", task: "job_b/0000", until: minute) == .taken)
             let stale = ImageLookup(lookupAttemptedAt: Date(), failureReason: "stale", permanentFailure: false)
             await #expect(throws: LookupFenced.self) {
                 try await entities.recordLookup(key, coverImage: nil, imageLookup: stale, existingCover: false, fence: "first-claim")
@@ -155,7 +158,7 @@ struct DatabaseFaultTests {
                 // (As after the first claim's lease ran out: the fence's end is passed for the thief.)
                 let later = Date().addingTimeInterval(3600)
                 _ = try await EntityRepository(database: service.database).fenceLookup(EntityKey(mediaType: .books, id: "l1"), token: "thief",
-                                                                                       until: later, now: later)
+                                                                                       task: "thief-task", until: later, now: later)
                 // Open Library answers after 4 s; the first worker's next renewal (every second) finds the
                 // lease gone before that. Waiting out the answer and a download's time shows nothing follows.
                 try await Task.sleep(for: .seconds(6))
