@@ -23,11 +23,22 @@ struct DatabaseFaultTests {
     @Test("a caller cancelled while its database work waits for a thread is answered at once, and the work never runs")
     func queuedWorkHonoursCancellation() async throws {
         let executor = BlockingExecutor(threads: 1, queueLimit: 10, name: "test")
-        defer { executor.shutdown() }
         let gate = DispatchSemaphore(value: 0)
+        // However the test ends, the thread is let go before the executor waits for it.
+        defer {
+            gate.signal()
+            executor.shutdown()
+        }
         let ran = Atomic<Bool>(false)
-        let blocker = Task { try await executor.run { gate.wait() } }
-        try await waitUntil(deadline: .seconds(5)) { executor.queued == 0 }
+        let holding = Atomic<Bool>(false)
+        let blocker = Task {
+            try await executor.run {
+                holding.store(true, ordering: .relaxed)
+                gate.wait()
+            }
+        }
+        // The one thread is held before the second call is queued behind it.
+        try await waitUntil(deadline: .seconds(5)) { holding.load(ordering: .relaxed) }
         let queued = Task { try await executor.run { ran.store(true, ordering: .relaxed) } }
         try await waitUntil(deadline: .seconds(5)) { executor.queued == 1 }
         let clock = ContinuousClock()
