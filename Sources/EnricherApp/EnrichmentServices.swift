@@ -184,7 +184,8 @@ struct EnrichmentServices: Sendable {
         worker = EnrichmentWorker(
             configuration: .init(workers: jobSettings.workers, queueSize: jobSettings.queueSize, lease: jobSettings.lease, poll: jobSettings.poll,
                                  maxDeferrals: jobSettings.throttleDeferrals, defaultRetry: jobSettings.throttleDefaultRetry,
-                                 maxAttempts: jobSettings.maxAttempts),
+                                 maxAttempts: jobSettings.maxAttempts, filterPageSize: jobSettings.filterPageSize,
+                                 filterMaxEntities: jobSettings.filterMaxEntities),
             store: jobs, entities: entities, engine: engine, signal: signal, events: eventSignal, logger: logger)
         scans = ScanService(settings: Self.scanSettings(configuration), store: ScanStore(database: database), jobs: jobs,
                             entities: entities, signal: signal, mediaTypes: chains.mediaTypes(servedBy: Set(registry.enabled.keys)),
