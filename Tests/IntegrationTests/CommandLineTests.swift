@@ -30,6 +30,7 @@ struct CommandLineTests {
         (["config", "check"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_MAX_BODY_BYTES": "lots"], "ENRICHER_MAX_BODY_BYTES"),
         (["config", "check"], [:], "ENRICHER_API_KEYS"),
         (["serve"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_LOG_LEVEL": "chatty"], "ENRICHER_LOG_LEVEL"),
+        (["serve"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_LOG_FORMAT": "yaml"], "ENRICHER_LOG_FORMAT"),
         (["serve"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_SCAN_SCHEDULE": "*/30 * * * *"], "ENRICHER_SCAN_SCHEDULE"),
         (["scan", "--dry-run"], ["ENRICHER_SCAN_SCHEDULE": "*/15 * * * *"], "ENRICHER_SCAN_SCHEDULE"),
         (["config", "check"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_CALLBACK_SECRET": "not-a-whsec"], "ENRICHER_CALLBACK_SECRET"),
