@@ -42,7 +42,7 @@ struct EnrichCommand: AsyncParsableCommand {
             throw ValidationError(errors.errors.map { "--filter \($0.pointer.isEmpty ? "" : "\($0.pointer.dropFirst()): ")\($0.detail)" }.joined(separator: "\n"))
         }
         let configuration = try loadConfiguration(file: config, forServing: false)
-        bootstrapLogging(level: configuration.logLevel)
+        LogOutput.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
         let rerun: Rerun
         do {
             rerun = try await Maintenance.rerun(configuration: configuration, filter: filter, force: force, dryRun: dryRun,
