@@ -93,7 +93,7 @@ struct RerunByFilterTests {
 
                 let job: [String: Any]
                 do {
-                    job = try await service.waitForJob(id, deadline: .seconds(480), interval: .seconds(2))
+                    job = try await service.waitForJob(id, deadline: .seconds(600), interval: .seconds(5))
                 } catch {
                     let state = try await service.client.get("/v1/enrichments/\(id)?limit=3").text
                     throw TestFailure("the job did not complete: \(state)")
