@@ -85,16 +85,27 @@ public actor ProviderBudget {
     /// later than that slack (a busy machine) could arrive inside the next window's share, from any
     /// instance. Such a request gives its slot up and reserves another. Call it right before sending.
     @discardableResult
-    public nonisolated func take(longestPause: Duration = .seconds(15)) async throws -> Date {
+    public nonisolated func take(longestPause: Duration = .seconds(15)) async throws -> Slot {
         let slack = Double(Self.milliseconds(configuration.margin * configuration.rate.count)) / 1000
+        var waited = Duration.zero
         while true {
             let slot = try await reserve(longestPause: longestPause)
             let wait = slot.timeIntervalSinceNow
             if wait > Self.longWait { await noteLongWait(wait) }
-            if wait > 0 { try await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up)))) }
-            if slack == 0 || -slot.timeIntervalSinceNow <= slack { return slot }
+            if wait > 0 {
+                let sleep = Duration.milliseconds(Int64((wait * 1000).rounded(.up)))
+                try await Task.sleep(for: sleep)
+                waited += sleep
+            }
+            if slack == 0 || -slot.timeIntervalSinceNow <= slack { return Slot(date: slot, waited: waited) }
             try Task.checkCancellation()
         }
+    }
+
+    /// A slot taken: when it is, and how long the request slept for it (zero when it was free at once).
+    public struct Slot: Sendable {
+        public let date: Date
+        public let waited: Duration
     }
 
     /// Whether a request should wait here for its slot: nil when the next free slot is within `wait` (as
