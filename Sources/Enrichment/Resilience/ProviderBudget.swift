@@ -76,7 +76,8 @@ public actor ProviderBudget {
         public var description: String { "paused for \(remaining.components.seconds) s more at the provider's request" }
     }
 
-    /// Waits for this request's slot and returns when it may leave (the slot's time). Waiting for our own
+    /// Waits for this request's slot and returns when it may leave (the slot's time, and how long the
+    /// budget held it back). Waiting for our own
     /// budget, however long, is never a throttle: it ends only in cancellation, an `Unavailable` database,
     /// or `Paused` when the provider itself asked for a pause longer than `longestPause`.
     ///
