@@ -24,15 +24,19 @@ public final class Application: Sendable {
         self.configuration = configuration
         let redactedURI = Configuration.redact(mongoURI: configuration.database.uri)
         logger.info("database", metadata: ["uri": "\(redactedURI)", "name": "\(configuration.database.name)"])
+        // This instance's own metrics: several instances may run in one process (the integration tests).
+        let metrics = ServiceMetrics()
         let database: MongoDatabase
         do {
-            database = try MongoDatabase(.init(configuration.database))
+            var databaseConfiguration = MongoDatabase.Configuration(configuration.database)
+            databaseConfiguration.onOperation = DatabaseMetrics(metrics: metrics).record
+            database = try MongoDatabase(databaseConfiguration)
         } catch {
             throw StartupError.database("MONGODB_URI \(redactedURI) is not usable: \(error)")
         }
         let enrichment: EnrichmentServices
         do {
-            enrichment = try EnrichmentServices(configuration: configuration, database: database, logger: logger)
+            enrichment = try EnrichmentServices(configuration: configuration, database: database, metrics: metrics, logger: logger)
         } catch {
             await database.close()
             throw StartupError.server("cannot set up enrichment: \(error)")
@@ -60,14 +64,15 @@ public final class Application: Sendable {
             covers: enrichment.covers, scans: enrichment.scans, webhooks: enrichment.webhooks.store,
             registry: enrichment.registry, chains: enrichment.chains, signal: enrichment.signal,
             readiness: { [probe = database.probe] in try probe.check() },
-            isTransient: { ($0 as? MongoError)?.isTransient ?? false }))
+            isTransient: { ($0 as? MongoError)?.isTransient ?? false },
+            metrics: { [readers = Self.scrapeTimeReaders(enrichment)] in await metrics.render(reading: readers, logger: logger) }))
         server = HTTPServer(configuration: HTTPServerConfiguration(
             host: http.host, port: http.port,
             limits: HTTPLimits(maxRequestLineBytes: http.maxRequestLineBytes, maxHeaderBytes: http.maxHeaderBytes,
                                maxHeaderCount: http.maxHeaderCount, maxBodyBytes: http.maxBodyBytes),
             maxConnections: http.maxConnections, headerTimeout: http.headerTimeout, bodyTimeout: http.bodyTimeout, idleTimeout: http.readTimeout,
             requestTimeout: http.requestTimeout, shutdownGrace: http.shutdownGrace, accessLog: http.accessLog
-        ), responder: api, logger: logger)
+        ), responder: api, logger: logger, onFinished: HTTPMetrics(metrics: metrics).record)
 
         var services: [any Service] = [
             Resource("database") { await database.close() },
@@ -88,6 +93,12 @@ public final class Application: Sendable {
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: signals,
             logger: logger))
+    }
+
+    /// What `/metrics` reads when scraped: the queue, the providers' breakers and quotas, the webhook backlog.
+    private static func scrapeTimeReaders(_ enrichment: EnrichmentServices) -> [any ScrapeTimeReader] {
+        [TaskQueueReader(jobs: enrichment.jobs), ProviderStateReader(guards: enrichment.registry.guards),
+         WebhookBacklogReader(store: enrichment.webhooks.store)]
     }
 
     /// Runs every part until a signal or `stop()` shuts them down, in reverse order.

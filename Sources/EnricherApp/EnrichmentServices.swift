@@ -92,7 +92,7 @@ struct EnrichmentServices: Sendable {
 
     /// A budget and circuit breaker per provider, as configured.
     static func guards(_ configuration: Configuration, budgets: [String: ProviderBudget], database: MongoDatabase,
-                       logger: Logger) -> [ProviderID: ProviderGuard] {
+                       observer: any ProviderObserver, logger: Logger) -> [ProviderID: ProviderGuard] {
         let resilience = configuration.resilience
         var guards: [ProviderID: ProviderGuard] = [:]
         for id in ProviderCatalog.all.ids {
@@ -108,7 +108,7 @@ struct EnrichmentServices: Sendable {
                 retry: .init(maxAttempts: resilience.retryAttempts, base: resilience.retryBase, cap: resilience.retryCap),
                 defaultPause: configuration.jobs.throttleDefaultRetry, maxInFlight: resilience.maxInFlight)
             let quota = resilience.dailyQuotas[id.rawValue].map { QuotaLedger(database: database, provider: id, limit: $0) }
-            guards[id] = ProviderGuard(id: id, settings: settings, budget: budget, quota: quota, logger: logger)
+            guards[id] = ProviderGuard(id: id, settings: settings, budget: budget, quota: quota, observer: observer, logger: logger)
         }
         return guards
     }
@@ -134,7 +134,8 @@ struct EnrichmentServices: Sendable {
         return AddressPolicy(allowed: ranges)
     }
 
-    init(configuration: Configuration, database: MongoDatabase, logger: Logger) throws {
+    /// `metrics` hears what the parts do (provider requests, covers, finished tasks, webhook attempts).
+    init(configuration: Configuration, database: MongoDatabase, metrics: ServiceMetrics, logger: Logger) throws {
         let outbound = configuration.outbound
         if outbound.contact.isEmpty {
             logger.warning("ENRICHER_CONTACT is not set: MusicBrainz and Open Library throttle clients whose User-Agent names no contact")
@@ -159,12 +160,14 @@ struct EnrichmentServices: Sendable {
         let budgets = Self.budgets(configuration, database: database, logger: logger)
         registry = ProviderRegistry(settings: settings, fetcher: client, logger: logger,
                                     disabled: try ProviderCatalog.all.disabled(configuration.providers),
-                                    guards: Self.guards(configuration, budgets: budgets, database: database, logger: logger), callBudget: outbound.providerTimeout)
+                                    guards: Self.guards(configuration, budgets: budgets, database: database, observer: ProviderMetrics(metrics: metrics),
+                                                        logger: logger),
+                                    callBudget: outbound.providerTimeout)
         chains = try Self.chains(configuration)
         jobs = JobStore(database: database, events: WebhookEvents(publicURL: configuration.webhooks.publicURL))
         covers = CoverStore(database: database)
         let library = CoverLibrary(store: covers, images: inspector, settings: Self.renditionSettings(rules),
-                               duplicateDistance: rules.duplicateDistance)
+                                   duplicateDistance: rules.duplicateDistance, observer: CoverMetrics(metrics: metrics))
         signal = WorkSignal()
         let eventSignal = WorkSignal()
         let entities = EntityRepository(database: database)
@@ -187,12 +190,13 @@ struct EnrichmentServices: Sendable {
                                  maxDeferrals: jobSettings.throttleDeferrals, defaultRetry: jobSettings.throttleDefaultRetry,
                                  maxAttempts: jobSettings.maxAttempts, filterPageSize: jobSettings.filterPageSize,
                                  filterMaxEntities: jobSettings.filterMaxEntities),
-            store: jobs, entities: entities, engine: engine, signal: signal, events: eventSignal, logger: logger)
+            store: jobs, entities: entities, engine: engine, signal: signal, events: eventSignal,
+            onFinished: LookupMetrics(metrics: metrics).finished, logger: logger)
         scans = ScanService(settings: Self.scanSettings(configuration), store: ScanStore(database: database), jobs: jobs,
                             entities: entities, signal: signal, mediaTypes: chains.mediaTypes(servedBy: Set(registry.enabled.keys)),
                             logger: logger)
         webhooks = WebhookDispatcher(settings: Self.webhookSettings(configuration), store: WebhookStore(database: database), jobs: jobs,
-                                     client: client, events: eventSignal, logger: logger)
+                                     client: client, events: eventSignal, onAttempt: WebhookMetrics(metrics: metrics).attempted, logger: logger)
     }
 
     func ensureIndexes() async throws {

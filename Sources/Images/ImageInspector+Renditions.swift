@@ -17,6 +17,7 @@ extension ImageInspector {
     private func render(
         _ bytes: [UInt8], format: ImageFormat, settings: RenditionSettings
     ) -> Result<ProcessedImage, ImageRejection> {
+        let started = ContinuousClock.now
         let header: LibVips.Header
         switch LibVips.probe(bytes) {
         case let .success(probed): header = probed
@@ -59,7 +60,8 @@ extension ImageInspector {
         switch LibVips.greyThumbnail(bytes, width: PerceptualHash.width, height: PerceptualHash.height) {
         case let .success(pixels):
             return .success(ProcessedImage(original: original, renditions: renditions,
-                                           perceptualHash: PerceptualHash.dHash(greyPixels: pixels)))
+                                           perceptualHash: PerceptualHash.dHash(greyPixels: pixels),
+                                           libvipsTime: started.duration(to: .now)))
         case let .failure(error):
             return .failure(.undecodable(error.message))
         }

@@ -24,7 +24,7 @@ extension MongoCollection {
     /// the others; per-write failures come back in `writeErrors`, not as a thrown error.
     public func bulkWrite(_ models: [WriteModel], ordered: Bool = false) async throws -> BulkWriteResult {
         guard !models.isEmpty else { return BulkWriteResult() }
-        return try await withCollection { collection in
+        return try await withCollection(.bulkWrite) { collection in
             let bulk = try withNativeBSON(["ordered": .bool(ordered)]) { mongoc_collection_create_bulk_operation_with_opts(collection, $0[0]) }
             guard let bulk else {
                 throw MongoError.client(domain: 0, code: 0, message: "libmongoc returned no bulk operation")

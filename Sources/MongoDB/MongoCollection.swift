@@ -37,11 +37,11 @@ public struct MongoCollection: Sendable {
         }
     }
 
-    /// Runs `body` with this collection's handle on a driver thread.
-    func withCollection<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+    /// Runs `body` (an operation of kind `operation`) with this collection's handle on a driver thread.
+    func withCollection<T: Sendable>(_ operation: DatabaseOperation, _ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         let databaseName = database.name
         let name = self.name
-        return try await database.withClient { client in
+        return try await database.withClient(operation) { client in
             let collection = mongoc_client_get_collection(client, databaseName, name)!
             defer { mongoc_collection_destroy(collection) }
             return try body(collection)
@@ -49,7 +49,7 @@ public struct MongoCollection: Sendable {
     }
 
     public func insertOne(_ document: BSONDocument) async throws {
-        try await withCollection { collection in
+        try await withCollection(.insert) { collection in
             var error = bson_error_t()
             let inserted = try withNativeBSON(document) { mongoc_collection_insert_one(collection, $0[0], nil, nil, &error) }
             guard inserted else { throw MongoError(error) }
@@ -57,7 +57,7 @@ public struct MongoCollection: Sendable {
     }
 
     public func find(_ filter: BSONDocument = [:], options: FindOptions = FindOptions()) async throws -> [BSONDocument] {
-        try await withCollection { collection in
+        try await withCollection(.find) { collection in
             let cursor = try withNativeBSON(filter, options.document) { mongoc_collection_find_with_opts(collection, $0[0], $0[1], nil) }
             guard let cursor else {
                 throw MongoError.client(domain: 0, code: 0, message: "libmongoc returned no cursor")
@@ -79,7 +79,7 @@ public struct MongoCollection: Sendable {
     }
 
     public func countDocuments(_ filter: BSONDocument = [:]) async throws -> Int {
-        try await withCollection { collection in
+        try await withCollection(.count) { collection in
             var error = bson_error_t()
             let count = try withNativeBSON(filter) { mongoc_collection_count_documents(collection, $0[0], nil, nil, nil, &error) }
             guard count >= 0 else { throw MongoError(error) }
@@ -89,14 +89,14 @@ public struct MongoCollection: Sendable {
 
     @discardableResult
     public func updateOne(_ filter: BSONDocument, _ update: BSONDocument, upsert: Bool = false) async throws -> UpdateResult {
-        try await withCollection { collection in
+        try await withCollection(.update) { collection in
             try Self.update(collection, filter, update, upsert: upsert, many: false)
         }
     }
 
     @discardableResult
     public func updateMany(_ filter: BSONDocument, _ update: BSONDocument) async throws -> UpdateResult {
-        try await withCollection { collection in
+        try await withCollection(.update) { collection in
             try Self.update(collection, filter, update, upsert: false, many: true)
         }
     }
@@ -131,7 +131,7 @@ public struct MongoCollection: Sendable {
     }
 
     private func delete(_ filter: BSONDocument, many: Bool) async throws -> Int {
-        try await withCollection { collection in
+        try await withCollection(.delete) { collection in
             try withReply { reply in
                 var error = bson_error_t()
                 let ok = try withNativeBSON(filter) { native in
@@ -147,7 +147,7 @@ public struct MongoCollection: Sendable {
 
     /// Drops the collection; a collection that does not exist is not an error.
     public func drop() async throws {
-        try await withCollection { collection in
+        try await withCollection(.drop) { collection in
             var error = bson_error_t()
             if !mongoc_collection_drop_with_opts(collection, nil, &error) {
                 let failure = MongoError(error)

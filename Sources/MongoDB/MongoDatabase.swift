@@ -20,6 +20,9 @@ public final class MongoDatabase: Sendable {
         /// operation waits for a database that stopped answering.
         public var socketTimeoutMS: Int32
         public var probe: DatabaseProbe.Settings
+        /// Hears of every operation done, with its kind and how long the caller waited (a thread and the
+        /// server), failed ones included.
+        public var onOperation: (@Sendable (DatabaseOperation, Duration) -> Void)?
 
         public init(uri: String, databaseName: String, threads: Int = 8, queueLimit: Int = 10_000, serverSelectionTimeoutMS: Int32 = 5_000,
                     socketTimeoutMS: Int32 = 10_000, probe: DatabaseProbe.Settings = .init()) {
@@ -35,6 +38,7 @@ public final class MongoDatabase: Sendable {
 
     public let name: String
     let executor: BlockingExecutor
+    private let onOperation: (@Sendable (DatabaseOperation, Duration) -> Void)?
     private let pool: Pool
     /// Whether the database answers, for readiness (run it with the service).
     public let probe: DatabaseProbe
@@ -45,15 +49,18 @@ public final class MongoDatabase: Sendable {
         pool = try Pool(configuration)
         probe = try DatabaseProbe(uri: configuration.uri, settings: configuration.probe)
         executor = BlockingExecutor(threads: configuration.threads, queueLimit: configuration.queueLimit, name: "mongo")
+        onOperation = configuration.onOperation
     }
 
     public func collection(_ name: String) -> MongoCollection {
         MongoCollection(name: name, database: self)
     }
 
-    /// Runs `body` with a pooled client on a driver thread.
-    func withClient<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+    /// Runs `body` (an operation of kind `operation`) with a pooled client on a driver thread.
+    func withClient<T: Sendable>(_ operation: DatabaseOperation, _ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         let pool = self.pool
+        let started = ContinuousClock.now
+        defer { onOperation?(operation, started.duration(to: .now)) }
         do {
             return try await executor.run {
                 let client = try pool.pop()
@@ -71,7 +78,7 @@ public final class MongoDatabase: Sendable {
     @discardableResult
     public func command(_ command: BSONDocument, database: String? = nil) async throws -> BSONDocument {
         let name = database ?? self.name
-        return try await withClient { client in
+        return try await withClient(DatabaseOperation(command: command)) { client in
             try withReply { reply in
                 var error = bson_error_t()
                 let ok = try withNativeBSON(command) { mongoc_client_command_simple(client, name, $0[0], nil, reply, &error) }

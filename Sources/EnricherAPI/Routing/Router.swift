@@ -54,6 +54,8 @@ struct Router: Sendable {
     enum Access: Sendable {
         /// `Authorization: Bearer <key>`, checked before the body is read.
         case apiKey
+        /// `Authorization: Bearer <key>` with an API key or a metrics key (`ENRICHER_METRICS_KEYS`).
+        case metrics
         /// The handler checks a signature over the body (the catalog's inbound webhook).
         case signature
         /// Anyone: health checks and cover images (an `<img src>` carries no key).

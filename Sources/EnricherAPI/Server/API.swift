@@ -18,11 +18,14 @@ public struct APIDependencies: Sendable {
     public var readiness: @Sendable () async throws -> Void
     /// True for errors that mean "unavailable for now" (answered 503 with Retry-After).
     public var isTransient: @Sendable (any Error) -> Bool
+    /// This instance's metrics in Prometheus' text format (`/metrics`).
+    public var metrics: @Sendable () async -> [UInt8]
 
     public init(configuration: Configuration, entities: EntityRepository, jobs: JobStore, covers: CoverStore, scans: ScanService,
                 webhooks: WebhookStore, registry: ProviderRegistry, chains: ProviderChains,
                 signal: WorkSignal, readiness: @escaping @Sendable () async throws -> Void,
-                isTransient: @escaping @Sendable (any Error) -> Bool) {
+                isTransient: @escaping @Sendable (any Error) -> Bool, metrics: @escaping @Sendable () async -> [UInt8]) {
+        self.metrics = metrics
         self.configuration = configuration
         self.entities = entities
         self.jobs = jobs
@@ -55,6 +58,9 @@ extension APIHandler {
         WebhookRoutes(store: dependencies.webhooks, limits: configuration.limits).register(in: &router)
         InboundRoutes(configuration: configuration, entities: dependencies.entities, jobs: dependencies.jobs,
                       inbox: dependencies.webhooks, signal: dependencies.signal).register(in: &router)
-        self.init(router: router, authenticator: Authenticator(keys: configuration.apiKeys), isTransient: dependencies.isTransient)
+        MetricsRoutes(scrape: dependencies.metrics).register(in: &router)
+        self.init(router: router, authenticator: Authenticator(keys: configuration.apiKeys),
+                  metricsAuthenticator: Authenticator(keys: configuration.apiKeys + configuration.metricsKeys),
+                  isTransient: dependencies.isTransient)
     }
 }

@@ -7,7 +7,10 @@ import Logging
 /// handler and turns every error into problem+json.
 public struct APIHandler: HTTPResponder {
     let router: Router
+    /// The API keys.
     let authenticator: Authenticator
+    /// The API keys and the metrics keys.
+    let metricsAuthenticator: Authenticator
     /// Says whether an error means "the database is unavailable for now" (answered 503 with Retry-After).
     let isTransient: @Sendable (any Error) -> Bool
 
@@ -22,7 +25,12 @@ public struct APIHandler: HTTPResponder {
         case .found(let route, let parameters):
             context.route = route.template
             context.screened = Screened(route: route, parameters: parameters)
-            guard route.access == .apiKey, let refusal = authenticator.refusal(authorization: head.headers["Authorization"]) else {
+            let keys: Authenticator? = switch route.access {
+            case .apiKey: authenticator
+            case .metrics: metricsAuthenticator
+            case .signature, .public: nil
+            }
+            guard let keys, let refusal = keys.refusal(authorization: head.headers["Authorization"]) else {
                 return nil
             }
             return Problem(.unauthorized, detail: refusal, headers: ["WWW-Authenticate": #"Bearer realm="enricher""#])

@@ -47,6 +47,8 @@ public struct Configuration: Sendable {
     public var scans: Scans
     public var webhooks: Webhooks
     public var apiKeys: [String]
+    /// Keys that open `GET /metrics` and nothing else.
+    public var metricsKeys: [String]
     public var logLevel: String
     public var logFormat: LogFormat
     /// Each key's effective value as text, secrets redacted: what start-up logs and `GET /v1/config` show.
@@ -111,11 +113,8 @@ public struct Configuration: Sendable {
         resilience = try Resilience(reader, providers: providerKeys)
         scans = try Scans(reader, now: now)
         webhooks = try Webhooks(reader)
-        apiKeys = try reader.optionalString(.apiKeys)?
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
-        if let short = apiKeys.first(where: { $0.utf8.count < 16 }) {
-            throw .invalid(key: ConfigurationKey.apiKeys.name, reason: "every key must be at least 16 characters (one has \(short.utf8.count))")
-        }
+        apiKeys = try Self.keys(.apiKeys, reader)
+        metricsKeys = try Self.keys(.metricsKeys, reader)
         logLevel = try reader.string(.logLevel).lowercased()
         guard Self.logLevels.contains(logLevel) else {
             throw .invalid(key: ConfigurationKey.logLevel.name, reason: "must be one of \(Self.logLevels.joined(separator: ", "))")
@@ -131,6 +130,16 @@ public struct Configuration: Sendable {
             if key == .mongoURI { return (key.name, Self.redact(mongoURI: value)) }
             return (key.name, value)
         }
+    }
+
+    /// A comma-separated list of bearer keys, each at least 16 characters.
+    private static func keys(_ key: ConfigurationKey, _ reader: ConfigurationReader) throws(ConfigurationError) -> [String] {
+        let keys = try reader.optionalString(key)?
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+        if let short = keys.first(where: { $0.utf8.count < 16 }) {
+            throw .invalid(key: key.name, reason: "every key must be at least 16 characters (one has \(short.utf8.count))")
+        }
+        return keys
     }
 
     static func isIPAddress(_ text: String) -> Bool {

@@ -27,6 +27,8 @@ extension ConfigurationKey {
     public static let port = ConfigurationKey("ENRICHER_PORT", "8080", "TCP port of the HTTP server (0 picks a free one).")
     public static let apiKeys = ConfigurationKey("ENRICHER_API_KEYS", nil,
         "Comma-separated API keys accepted as `Authorization: Bearer <key>` on /v1. Required (scripts/run makes one).", secret: true)
+    public static let metricsKeys = ConfigurationKey("ENRICHER_METRICS_KEYS", nil,
+        "Comma-separated keys (16+ characters) that open only GET /metrics, for a Prometheus server; the API keys open it too.", secret: true)
     public static let maxBodyBytes = ConfigurationKey("ENRICHER_MAX_BODY_BYTES", "1048576",
         "Largest request body accepted; larger ones get 413.")
     public static let readTimeout = ConfigurationKey("ENRICHER_HTTP_READ_TIMEOUT_SECONDS", "30",
@@ -79,7 +81,7 @@ extension ConfigurationKey {
 
     /// The service's own keys, before the sections of its parts.
     public static let general: [ConfigurationKey] = [
-        configFile, host, port, apiKeys, maxBodyBytes, readTimeout, headerTimeout, bodyTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount,
+        configFile, host, port, apiKeys, metricsKeys, maxBodyBytes, readTimeout, headerTimeout, bodyTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount,
         accessLog, requestTimeout, maxConnections, shutdownGrace,
         mongoURI, database, dbThreads, dbQueueLimit, dbStartupTimeout, dbServerSelectionTimeout, dbSocketTimeout, dbProbeInterval, dbProbeTimeout,
         batchMaxEntities, listDefaultLimit, listMaxLimit, logLevel, logFormat,

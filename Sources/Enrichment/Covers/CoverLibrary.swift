@@ -10,8 +10,11 @@ public struct CoverLibrary: Sendable {
     let images: ImageInspector
     let settings: RenditionSettings
     let duplicateDistance: Int
+    let observer: (any CoverObserver)?
 
-    public init(store: CoverStore, images: ImageInspector, settings: RenditionSettings, duplicateDistance: Int) {
+    public init(store: CoverStore, images: ImageInspector, settings: RenditionSettings, duplicateDistance: Int,
+                observer: (any CoverObserver)? = nil) {
+        self.observer = observer
         self.store = store
         self.images = images
         self.settings = settings
@@ -38,7 +41,9 @@ public struct CoverLibrary: Sendable {
         let (files, contents) = Self.files(of: processed, cover: sha256)
         let cover = StoredCover(id: sha256, perceptualHash: processed.perceptualHash, width: processed.original.width,
                                 height: processed.original.height, files: files, createdAt: now)
-        return try await store.store(cover, contents: contents)
+        let stored = try await store.store(cover, contents: contents)
+        if stored.created { observer?.stored(stored.cover) }
+        return stored
     }
 
     /// The files a stored cover should have (the original and every configured rendition) but lacks.
@@ -69,7 +74,9 @@ public struct CoverLibrary: Sendable {
 
     private func process(_ bytes: [UInt8]) async throws -> ProcessedImage {
         do {
-            return try await images.process(bytes, settings: settings)
+            let processed = try await images.process(bytes, settings: settings)
+            observer?.processed(processed)
+            return processed
         } catch {
             throw ProcessingFailure(rejection: error)
         }

@@ -47,6 +47,8 @@ public final class EnrichmentWorker: Sendable {
     let signal: WorkSignal
     /// Woken when an outcome or a job's completion wrote an event, so it is sent at once.
     let events: WorkSignal?
+    /// Hears of every task this process finished, by media type and outcome (for metrics).
+    let onFinished: (@Sendable (MediaType, TaskOutcome) -> Void)?
     let logger: Logger
     /// Distinguishes this process's claims from every other's.
     let instance = UUID().uuidString.lowercased()
@@ -54,8 +56,9 @@ public final class EnrichmentWorker: Sendable {
     private let postponedDue = Mutex<[Date]>([])
 
     public init(configuration: Configuration, store: JobStore, entities: EntityRepository, engine: EnrichmentEngine, signal: WorkSignal,
-                events: WorkSignal? = nil, logger: Logger) {
+                events: WorkSignal? = nil, onFinished: (@Sendable (MediaType, TaskOutcome) -> Void)? = nil, logger: Logger) {
         self.events = events
+        self.onFinished = onFinished
         self.configuration = configuration
         self.store = store
         self.entities = entities
@@ -285,6 +288,7 @@ public final class EnrichmentWorker: Sendable {
             logger.warning("lease lost before the outcome was recorded; another worker has the task")
             return
         }
+        onFinished?(task.key.mediaType, outcome)
         if event != nil { events?.wake() }
         if try await store.completeIfFinished(task.jobID) {
             events?.wake()

@@ -22,7 +22,7 @@ public actor ProviderBudget {
     public nonisolated let key: String
     public nonisolated let configuration: RateLimiter.Configuration
     private let collection: MongoCollection
-    private var waiting: [(continuation: CheckedContinuation<Date, any Error>, longestPause: Duration)] = []
+    private var waiting: [(continuation: CheckedContinuation<Reservation, any Error>, longestPause: Duration)] = []
     private var reserving = false
     /// Requests whose slots are being reserved right now (taken from `waiting`).
     private var inReservation = 0
@@ -30,7 +30,7 @@ public actor ProviderBudget {
     private var lastSeen: RateLimiter
     /// Slots of a fast budget reserved ahead (at most 100 ms' worth), earliest first, so that a
     /// provider allowing many calls a second does not cost a round trip each.
-    private var ahead: [Date] = []
+    private var ahead: [Reservation] = []
     private let prefetch: Int
     /// The document as this instance last read or wrote it: a reservation first assumes it unchanged
     /// (one round trip, the common case), and reads it only when another instance changed it.
@@ -76,7 +76,8 @@ public actor ProviderBudget {
         public var description: String { "paused for \(remaining.components.seconds) s more at the provider's request" }
     }
 
-    /// Waits for this request's slot and returns when it may leave (the slot's time). Waiting for our own
+    /// Waits for this request's slot and returns when it may leave (the slot's time, and how long the
+    /// budget held it back). Waiting for our own
     /// budget, however long, is never a throttle: it ends only in cancellation, an `Unavailable` database,
     /// or `Paused` when the provider itself asked for a pause longer than `longestPause`.
     ///
@@ -85,16 +86,36 @@ public actor ProviderBudget {
     /// later than that slack (a busy machine) could arrive inside the next window's share, from any
     /// instance. Such a request gives its slot up and reserves another. Call it right before sending.
     @discardableResult
-    public nonisolated func take(longestPause: Duration = .seconds(15)) async throws -> Date {
+    public nonisolated func take(longestPause: Duration = .seconds(15)) async throws -> Slot {
         let slack = Double(Self.milliseconds(configuration.margin * configuration.rate.count)) / 1000
+        var waited = Duration.zero
         while true {
-            let slot = try await reserve(longestPause: longestPause)
+            let reservation = try await reserve(longestPause: longestPause)
+            let slot = reservation.date
             let wait = slot.timeIntervalSinceNow
             if wait > Self.longWait { await noteLongWait(wait) }
-            if wait > 0 { try await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up)))) }
-            if slack == 0 || -slot.timeIntervalSinceNow <= slack { return slot }
+            if wait > 0 {
+                let sleep = Duration.milliseconds(Int64((wait * 1000).rounded(.up)))
+                try await Task.sleep(for: sleep)
+                if reservation.paced { waited += sleep }
+            }
+            if slack == 0 || -slot.timeIntervalSinceNow <= slack { return Slot(date: slot, waited: waited) }
             try Task.checkCancellation()
         }
+    }
+
+    /// A slot taken: when it is, and how long the request slept for it because the budget put it later
+    /// than it asked (zero when the budget was free: the short sleep that lands a request on a slot
+    /// reserved a round trip ahead is not a wait for the budget).
+    public struct Slot: Sendable {
+        public let date: Date
+        public let waited: Duration
+    }
+
+    /// A slot reserved; `paced`: the limit put it later than the reservation asked for.
+    struct Reservation: Sendable {
+        let date: Date
+        let paced: Bool
     }
 
     /// Whether a request should wait here for its slot: nil when the next free slot is within `wait` (as
@@ -193,12 +214,12 @@ public actor ProviderBudget {
 
     // MARK: Reserving
 
-    private func reserve(longestPause: Duration) async throws -> Date {
+    private func reserve(longestPause: Duration) async throws -> Reservation {
         // A slot reserved ahead, unless it is already too late to use.
         let slack = Double(Self.milliseconds(configuration.margin * configuration.rate.count)) / 1000
         while let first = ahead.first {
             ahead.removeFirst()
-            if -first.timeIntervalSinceNow <= slack { return first }
+            if -first.date.timeIntervalSinceNow <= slack { return first }
         }
         return try await withCheckedThrowingContinuation { continuation in
             waiting.append((continuation, longestPause))
@@ -222,7 +243,7 @@ public actor ProviderBudget {
                 ahead.append(contentsOf: slots.dropFirst(batch.count).compactMap { try? $0.get() })
                 for (waiter, slot) in zip(batch, slots) {
                     switch slot {
-                    case .success(let date): waiter.continuation.resume(returning: date)
+                    case .success(let reservation): waiter.continuation.resume(returning: reservation)
                     case .failure(let paused): waiter.continuation.resume(throwing: paused)
                     }
                 }
@@ -236,7 +257,7 @@ public actor ProviderBudget {
     /// Reads the budget, takes consecutive slots for the waiters (none for one whose longest pause the
     /// provider's pause exceeds), and writes it back only if no other instance changed it in between
     /// (else reads again).
-    private func reserveInDatabase(_ waiters: [Duration]) async throws -> [Result<Date, Paused>] {
+    private func reserveInDatabase(_ waiters: [Duration]) async throws -> [Result<Reservation, Paused>] {
         let started = ContinuousClock.now
         defer { lead = min(Self.longestLead, started.duration(to: .now) * 2) }
         for attempt in 0..<Self.attempts {
@@ -261,7 +282,7 @@ public actor ProviderBudget {
             }
             guard slots.contains(where: { (try? $0.get()) != nil }) else {
                 lastSeen = limiter
-                return slots.map { $0.map(Self.date) }
+                return slots.map { $0.map { Reservation(date: Self.date($0), paced: $0 > now) } }
             }
             let arrival = Self.milliseconds(limiter.theoreticalArrival ?? now)
             do {
@@ -289,7 +310,7 @@ public actor ProviderBudget {
                 throw Unavailable(description: "rate budget \(key): \(error)")
             }
             lastSeen = limiter
-            return slots.map { $0.map(Self.date) }
+            return slots.map { $0.map { Reservation(date: Self.date($0), paced: $0 > now) } }
         }
         throw Unavailable(description: "rate budget \(key): \(Self.attempts) reservations in a row lost to other instances")
     }

@@ -32,12 +32,16 @@ public actor ProviderGuard {
     public nonisolated let inFlight: InFlightLimit
     /// The provider's API budget, shared through the database.
     public nonisolated let budget: ProviderBudget
+    /// Hears of every request sent and every wait for the budget.
+    nonisolated let observer: (any ProviderObserver)?
     private var breaker: CircuitBreaker
     private let origin = ContinuousClock.now
     private let logger: Logger
 
-    public init(id: ProviderID, settings: Settings, budget: ProviderBudget, quota: QuotaLedger? = nil, logger: Logger) {
+    public init(id: ProviderID, settings: Settings, budget: ProviderBudget, quota: QuotaLedger? = nil,
+                observer: (any ProviderObserver)? = nil, logger: Logger) {
         self.id = id
+        self.observer = observer
         self.settings = settings
         self.budget = budget
         self.quota = quota
@@ -118,6 +122,12 @@ public actor ProviderGuard {
         public var tokensAvailable: Double
         /// Time left of a throttle pause, when paused.
         public var pausedFor: Duration?
+    }
+
+    /// The breaker's state now (no database read, unlike `status()`).
+    public func breakerState() -> CircuitBreaker.Status.StateName {
+        breaker.tick(at: now)
+        return breaker.status.state
     }
 
     public func status() async -> Status {
@@ -205,7 +215,8 @@ struct GuardedFetcher: HTTPFetching {
             }
         }
         do {
-            try await guardian.budget.take(longestPause: budget)
+            let slot = try await guardian.budget.take(longestPause: budget)
+            if slot.waited > .zero { guardian.observer?.waitedForBudget(guardian.id, duration: slot.waited) }
         } catch is CancellationError {
             return .failed(.cancelled)
         } catch let paused as ProviderBudget.Paused {
@@ -224,7 +235,10 @@ struct GuardedFetcher: HTTPFetching {
         let remaining = ContinuousClock.now.duration(to: deadline)
         attemptRequest.timeout = min(request.timeout ?? remaining, remaining)
         let result: Result<OutboundResponse, OutboundError>
+        let sent = ContinuousClock.now
         do { result = .success(try await inner.send(attemptRequest)) } catch { result = .failure(error) }
+        guardian.observer?.requestFinished(guardian.id, outcome: ProviderRequestOutcome(result, throttleStatuses: throttleStatuses),
+                                           duration: sent.duration(to: .now))
         if case .success(let response) = result, throttleStatuses.contains(response.status) {
             await guardian.pause(for: ProviderHTTP.retryAfter(response))
             return .final(response)

@@ -59,9 +59,13 @@ public final class WebhookDispatcher: Sendable {
     public let events: WorkSignal
     /// Woken when the relay queued deliveries.
     let queued = WorkSignal()
+    /// Hears of every recorded attempt, by the delivery's status after it (`pending`: tried again later).
+    let onAttempt: (@Sendable (WebhookDelivery.Status) -> Void)?
 
-    public init(settings: Settings, store: WebhookStore, jobs: JobStore, client: any HTTPFetching, events: WorkSignal, logger: Logger) {
+    public init(settings: Settings, store: WebhookStore, jobs: JobStore, client: any HTTPFetching, events: WorkSignal,
+                onAttempt: (@Sendable (WebhookDelivery.Status) -> Void)? = nil, logger: Logger) {
         self.events = events
+        self.onAttempt = onAttempt
         self.settings = settings
         self.store = store
         self.jobs = jobs
@@ -190,7 +194,7 @@ public final class WebhookDispatcher: Sendable {
         do {
             guard let endpoint, endpoint.enabled else {
                 let attempt = WebhookDelivery.Attempt(at: Date(), statusCode: nil, latencyMs: 0, response: nil, error: "endpoint disabled or deleted")
-                try await store.record(delivery, attempt: attempt, status: .cancelled, retryAt: nil, detail: "the endpoint is disabled or was deleted")
+                try await settle(delivery, attempt: attempt, status: .cancelled, retryAt: nil, detail: "the endpoint is disabled or was deleted")
                 return
             }
             let secrets = endpoint.kind == .subscription ? [endpoint.secret.flatMap(WebhookSecret.init)].compactMap { $0 } : settings.callbackSecrets
@@ -218,6 +222,13 @@ public final class WebhookDispatcher: Sendable {
         }
     }
 
+    /// Records an attempt and the delivery's status after it.
+    private func settle(_ delivery: WebhookDelivery, attempt: WebhookDelivery.Attempt, status: WebhookDelivery.Status, retryAt: Date?,
+                        detail: String?) async throws {
+        try await store.record(delivery, attempt: attempt, status: status, retryAt: retryAt, detail: detail)
+        onAttempt?(status)
+    }
+
     private func record(_ delivery: WebhookDelivery, endpoint: WebhookEndpoint, result: Result<OutboundResponse, OutboundError>,
                         at now: Date, latency: Duration, logger: Logger) async throws {
         var attempt = WebhookDelivery.Attempt(at: now, statusCode: nil, latencyMs: Int(latency.seconds * 1000), response: nil, error: nil)
@@ -227,14 +238,14 @@ public final class WebhookDispatcher: Sendable {
             attempt.statusCode = response.status
             attempt.response = String(decoding: response.body.prefix(settings.snippetBytes), as: UTF8.self)
             if (200..<300).contains(response.status) {
-                try await store.record(delivery, attempt: attempt, status: .delivered, retryAt: nil, detail: nil)
+                try await settle(delivery, attempt: attempt, status: .delivered, retryAt: nil, detail: nil)
                 try await store.recordSuccess(endpoint.id)
                 logger.info("webhook delivered", metadata: ["status": "\(response.status)", "attempt": "\(delivery.attemptsThisRound + 1)"])
                 return
             }
             if response.status == 410 {
                 let reason = "the receiver answered 410 Gone"
-                try await store.record(delivery, attempt: attempt, status: .failed, retryAt: nil, detail: reason)
+                try await settle(delivery, attempt: attempt, status: .failed, retryAt: nil, detail: reason)
                 try await store.disable(endpoint.id, reason: reason)
                 logger.notice("webhook endpoint disabled", metadata: ["reason": "\(reason)"])
                 return
@@ -250,7 +261,7 @@ public final class WebhookDispatcher: Sendable {
         let made = delivery.attemptsThisRound + 1
         let retryAt = settings.policy.nextAttempt(after: made, now: Date(), retryAfter: retryAfter, using: &random)
         let detail = retryAt == nil ? "gave up after \(made) attempts (ENRICHER_WEBHOOK_RETRY_SCHEDULE)" : nil
-        try await store.record(delivery, attempt: attempt, status: retryAt == nil ? .failed : .pending, retryAt: retryAt, detail: detail)
+        try await settle(delivery, attempt: attempt, status: retryAt == nil ? .failed : .pending, retryAt: retryAt, detail: detail)
         logger.warning("webhook delivery failed", metadata: [
             "status": "\(attempt.statusCode.map(String.init) ?? "none")", "error": "\(attempt.error ?? "")", "attempt": "\(made)",
             "retryAt": "\(retryAt?.ISO8601Format() ?? "never")",

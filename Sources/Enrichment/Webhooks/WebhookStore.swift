@@ -346,3 +346,12 @@ struct DeliveryDocument: Codable {
     var owner: String?
     var attemptBase: Int?
 }
+
+extension WebhookStore {
+    /// When the oldest delivery still to be sent was queued; nil when none is.
+    public func oldestPending() async throws -> Date? {
+        try await deliveries.find(["status": .string(WebhookDelivery.Status.pending.rawValue)],
+                                  options: .init(sort: ["createdAt": 1], limit: 1, projection: ["createdAt": 1]))
+            .first?["createdAt"]?.dateValue
+    }
+}

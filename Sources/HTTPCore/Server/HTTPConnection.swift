@@ -12,6 +12,7 @@ final class HTTPConnection: Sendable {
     private let configuration: HTTPServerConfiguration
     private let responder: any HTTPResponder
     private let logger: Logger
+    private let onFinished: (@Sendable (FinishedRequest) -> Void)?
     private let server: ServerState
     /// The task serving this connection, cancelled when a request outlives `requestTimeout`.
     private let task = Mutex<Task<Void, Never>?>(nil)
@@ -20,13 +21,14 @@ final class HTTPConnection: Sendable {
     private let requestDeadline = Atomic<Int64>(0)
 
     init(descriptor: Int32, number: Int, loop: EventLoop, configuration: HTTPServerConfiguration, responder: any HTTPResponder,
-         logger: Logger, server: ServerState) {
+         logger: Logger, onFinished: (@Sendable (FinishedRequest) -> Void)?, server: ServerState) {
         self.descriptor = descriptor
         self.number = number
         self.loop = loop
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
+        self.onFinished = onFinished
         self.server = server
     }
 
@@ -68,7 +70,7 @@ final class HTTPConnection: Sendable {
                 let started = ContinuousClock.now
                 let response = responder.refusal(status, detail: detail, context: context)
                 let sent = try? await write(response, method: .GET, version: .http1_1, keepAlive: false, context: context)
-                accessLog(method: nil, status: status, bytes: sent?.bytes ?? 0, started: started, context: context)
+                finished(method: nil, status: status, bytes: sent?.bytes ?? 0, started: started, context: context)
                 next = status == .requestTimeout ? .close : .closeAfterDraining
             } catch {
                 next = .close
@@ -131,7 +133,7 @@ final class HTTPConnection: Sendable {
             let unreadBody = head.framing != .none
             let reusable = !unreadBody && head.keepAlive && !stopping
             let sent = try await write(early, method: head.method, version: head.version, keepAlive: reusable, context: context)
-            accessLog(method: head.method, status: early.status, bytes: sent.bytes, started: started, context: context)
+            finished(method: head.method, status: early.status, bytes: sent.bytes, started: started, context: context)
             return reusable ? .keepAlive : unreadBody ? .closeAfterDraining : .close
         }
 
@@ -178,12 +180,12 @@ final class HTTPConnection: Sendable {
             let bytes = serialize(response, method: head.method, version: head.version, keepAlive: false, context: context)
             // The task is cancelled, so no waiting: one attempt, then close.
             _ = bytes.head.withUnsafeBytes { SocketIO.send(descriptor, $0) }
-            accessLog(method: head.method, status: response.status, bytes: bytes.head.count, started: started, context: context)
+            finished(method: head.method, status: response.status, bytes: bytes.head.count, started: started, context: context)
             return .close
         }
         let keepAlive = head.keepAlive && !server.isStopping
         let sent = try await write(response, method: head.method, version: head.version, keepAlive: keepAlive, context: context)
-        accessLog(method: head.method, status: response.status, bytes: sent.bytes, started: started, context: context)
+        finished(method: head.method, status: response.status, bytes: sent.bytes, started: started, context: context)
         return sent.keepAlive ? .keepAlive : .close
     }
 
@@ -321,10 +323,12 @@ final class HTTPConnection: Sendable {
         }
     }
 
-    private func accessLog(method: HTTPMethod?, status: HTTPStatus, bytes: Int, started: ContinuousClock.Instant,
-                           context: HTTPRequestContext) {
-        guard configuration.accessLog else { return }
+    /// Reports an answered request: to `onFinished`, and in the access log when it is on.
+    private func finished(method: HTTPMethod?, status: HTTPStatus, bytes: Int, started: ContinuousClock.Instant,
+                          context: HTTPRequestContext) {
         let elapsed = started.duration(to: .now)
+        onFinished?(FinishedRequest(method: method, route: context.route, status: status, bytes: bytes, duration: elapsed))
+        guard configuration.accessLog else { return }
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         context.logger.info("request", metadata: [
             "method": .string(method?.rawValue ?? "-"),

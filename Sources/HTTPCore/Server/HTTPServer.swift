@@ -10,6 +10,7 @@ public final class HTTPServer: Service, Sendable {
     private let configuration: HTTPServerConfiguration
     private let responder: any HTTPResponder
     private let logger: Logger
+    private let onFinished: (@Sendable (FinishedRequest) -> Void)?
     private let state: ServerState
     private let listening = Mutex<ListeningState>(.notYet([]))
 
@@ -19,10 +20,13 @@ public final class HTTPServer: Service, Sendable {
         case failed(String)
     }
 
-    public init(configuration: HTTPServerConfiguration, responder: some HTTPResponder, logger: Logger) {
+    /// `onFinished` hears of every request answered, refusals included, right after its answer is written.
+    public init(configuration: HTTPServerConfiguration, responder: some HTTPResponder, logger: Logger,
+                onFinished: (@Sendable (FinishedRequest) -> Void)? = nil) {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
+        self.onFinished = onFinished
         state = ServerState(maxConnections: configuration.maxConnections)
     }
 
@@ -118,7 +122,7 @@ public final class HTTPServer: Service, Sendable {
                 warnedExhausted = false
                 connectionsAccepted += 1
                 let connection = HTTPConnection(descriptor: descriptor, number: connectionsAccepted, loop: loop, configuration: configuration,
-                                                responder: responder, logger: logger, server: state)
+                                                responder: responder, logger: logger, onFinished: onFinished, server: state)
                 state.opened(connection)
                 connection.attach(Task { [state] in
                     await connection.run()

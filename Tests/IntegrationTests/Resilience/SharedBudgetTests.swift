@@ -27,7 +27,7 @@ struct SharedBudgetTests {
             let budgets = Self.budgets(3, on: database)
             let slots = try await withThrowingTaskGroup(of: Date.self) { group in
                 for budget in budgets {
-                    for _ in 0..<20 { group.addTask { try await budget.take() } }
+                    for _ in 0..<20 { group.addTask { try await budget.take().date } }
                 }
                 return try await group.reduce(into: [Date]()) { $0.append($1) }
             }
@@ -47,7 +47,7 @@ struct SharedBudgetTests {
             _ = try await budgets[0].take()
             let paused = Date()
             await budgets[0].pause(for: .seconds(1))
-            let slot = try await budgets[1].take()
+            let slot = try await budgets[1].take().date
             #expect(slot.timeIntervalSince(paused) >= 0.99, "the other instance went \(slot.timeIntervalSince(paused)) s after the pause")
         }
     }
@@ -60,7 +60,7 @@ struct SharedBudgetTests {
             let two = ProviderBudget(name: "fake", egress: "ip-b", configuration: configuration, database: database, logger: .quiet)
             let start = Date()
             _ = try await one.take()
-            let slot = try await two.take()
+            let slot = try await two.take().date
             #expect(slot.timeIntervalSince(start) < 1, "a budget behind another IP waited for this one's")
         }
     }
