@@ -74,7 +74,7 @@ struct EventStream: Sendable {
                     return
                 }
                 if case .kept(let event) = ending {
-                    if sent == 0 { try await output.send(try await progress(jobID)) }
+                    // Right after a progress: the opening one, or the one after this round's events.
                     if let event { try await output.send(Self.message(event, id: nil)) }
                     return
                 }

@@ -1,7 +1,7 @@
 /// The settings of the live event streams (`GET /v1/enrichments/{id}/events`, `GET /v1/events`).
 extension ConfigurationKey {
     public static let eventsHeartbeat = ConfigurationKey("ENRICHER_EVENTS_HEARTBEAT_SECONDS", "15",
-        "An event stream sends a `: heartbeat` comment after this long without an event (keep it under ENRICHER_HTTP_READ_TIMEOUT_SECONDS and any proxy's idle timeout).")
+        "An event stream sends a `: heartbeat` comment after this long without an event (keep it under any proxy's idle timeout).")
     public static let eventsPoll = ConfigurationKey("ENRICHER_EVENTS_POLL_MILLISECONDS", "1000",
         "How often an event stream looks for events other instances wrote (this instance's own wake it at once).")
     public static let eventsMaxStreams = ConfigurationKey("ENRICHER_EVENTS_MAX_STREAMS", "100",

@@ -152,21 +152,45 @@ struct EventStreamTests {
         }
     }
 
-    @Test("a quiet stream sends a heartbeat comment at the configured interval")
+    @Test("a quiet stream sends a heartbeat comment at the configured interval, and outlives the request timeout")
     func heartbeat() async throws {
         try await FakeWorld.with { world in
-            try await TestService.with(Self.settings(world)) { service in
+            try await TestService.with(Self.settings(world, [ConfigurationKey.requestTimeout.name: "1"])) { service in
                 let stream = try await EventStreamClient.open(port: service.client.port, "/v1/events")
                 #expect(stream.status == 200)
                 let clock = ContinuousClock()
                 let started = clock.now
-                let first = try await stream.next(within: .seconds(5))
-                let second = try await stream.next(within: .seconds(5))
+                var items: [EventStreamClient.Item] = []
+                for _ in 0..<3 { items.append(try await stream.next(within: .seconds(5))) }
                 let elapsed = started.duration(to: clock.now)
                 stream.close()
-                #expect(first == .comment("heartbeat") && second == .comment("heartbeat"), "\(first) \(second)")
-                // Two heartbeats at a one-second interval: about two seconds, not at once and not the default 15.
-                #expect(elapsed >= .milliseconds(1500) && elapsed < .seconds(5), "\(elapsed)")
+                #expect(items == Array(repeating: .comment("heartbeat"), count: 3), "\(items)")
+                // Three heartbeats at a one-second interval: about three seconds, not at once and not the default 15,
+                // and well past the one-second request timeout, which bounds the handler, not the stream.
+                #expect(elapsed >= .milliseconds(2500) && elapsed < .seconds(6), "\(elapsed)")
+            }
+        }
+    }
+
+    @Test("a job whose events the log no longer holds (pruned, or finished before it) streams its progress and its kept final event, then ends")
+    func jobOlderThanTheLog() async throws {
+        try await FakeWorld.with { world in
+            try await TestService.with(Self.settings(world)) { service in
+                let job = try await service.enrich(Self.books("old", 2, seed: 9700))
+                _ = try await service.waitForJob(job)
+                let log = service.database.collection(EventLog.collectionName)
+                try await waitUntil(deadline: .seconds(20), interval: .milliseconds(50)) {
+                    try await log.countDocuments(["jobId": .string(job)]) == 3
+                }
+                #expect(try await log.deleteMany(["jobId": .string(job)]) == 3)
+                let stream = try await EventStreamClient.open(port: service.client.port, "/v1/enrichments/\(job)/events")
+                let items = try await stream.read(within: .seconds(10)) { _ in false }
+                stream.close()
+                let messages = Self.messages(items)
+                #expect(messages.map { $0.event ?? "-" } == ["progress", "enrichment.job.completed"], "\(items)")
+                #expect(messages.last?.id == nil)
+                #expect(messages.last?.data == (try await Self.outboxBodies(service, job: job))["evt_\(job)"])
+                #expect(items.last == .end)
             }
         }
     }
