@@ -1,6 +1,6 @@
 import BSON
 import EnricherCore
-import Enrichment
+@testable import Enrichment
 import Foundation
 import MongoDB
 import Testing
@@ -306,6 +306,26 @@ struct EventStreamTests {
                 #expect(four.status == 200)
                 four.close()
                 two.close()
+            }
+        }
+    }
+
+    @Test("a client that stops reading is not buffered for: once its socket takes nothing for the read timeout, its stream is dropped")
+    func stalledClient() async throws {
+        try await FakeWorld.with { world in
+            try await TestService.with(Self.settings(world, [ConfigurationKey.readTimeout.name: "2"])) { service in
+                // 16 MB of events, more than the kernel buffers on both ends of a loopback connection hold.
+                let padding = String(repeating: "x", count: 16_000)
+                let events = (0..<1000).map {
+                    WebhookEvent(id: "evt_stall/\($0)", type: .entityCompleted, timestamp: Date(), body: #"{"pad":"\#(padding)"}"#, jobID: "job_stall")
+                }
+                try await EventLog(database: service.database).append(events)
+                let stream = try await EventStreamClient.open(port: service.client.port, "/v1/events", headers: [("Last-Event-ID", "0")])
+                #expect(stream.status == 200)
+                try await waitUntil(deadline: .seconds(5), interval: .milliseconds(20)) { service.application.openEventStreams == 1 }
+                // Not a byte read from here on: the stream waits for the socket, then gives up and lets go.
+                try await waitUntil(deadline: .seconds(20), interval: .milliseconds(50)) { service.application.openEventStreams == 0 }
+                stream.close()
             }
         }
     }
