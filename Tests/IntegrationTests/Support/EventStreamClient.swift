@@ -98,13 +98,13 @@ final class EventStreamClient: @unchecked Sendable {
         let clock = ContinuousClock()
         let end = clock.now + timeout
         while true {
+            // Bytes may have come with the head, or several chunks at once.
+            try dechunk()
             if let item = try nextItem() { return item }
             let left = end - clock.now
             guard left > .zero else { throw TestFailure("nothing more on the stream within \(timeout)") }
             switch try await connection.receive(timeout: min(left, .milliseconds(200))) {
-            case .bytes(let bytes):
-                raw += bytes
-                try dechunk()
+            case .bytes(let bytes): raw += bytes
             case .closed: throw TestFailure("the connection closed without ending the chunked body")
             case .nothingWithin: continue
             }
@@ -117,7 +117,10 @@ final class EventStreamClient: @unchecked Sendable {
         let end = clock.now + timeout
         var items: [Item] = []
         while true {
-            let item = try await next(within: end - clock.now)
+            let item: Item
+            do { item = try await next(within: end - clock.now) } catch {
+                throw TestFailure("\(error) after \(items.count) items: \(items.suffix(5)); undecoded: \(raw.count) bytes \(String(decoding: raw.prefix(200), as: UTF8.self).debugDescription)")
+            }
             items.append(item)
             if item == .end || stop(item) { return items }
         }
