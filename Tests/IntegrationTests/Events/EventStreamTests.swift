@@ -282,6 +282,36 @@ struct EventStreamTests {
         }
     }
 
+    @Test("two instances on one database: a stream on one sees the job run by the other, and resumes on the other with the same cursor")
+    func twoInstances() async throws {
+        try await FakeWorld.with { world in
+            let shared = Self.settings(world, [ConfigurationKey.database.name: TestDatabase.uniqueName("events")])
+            try await TestService.with(shared) { first in
+                try await TestService.with(shared, keepDatabase: true) { second in
+                    let stream = try await EventStreamClient.open(port: first.client.port, "/v1/events")
+                    #expect(stream.status == 200)
+                    let job = try await second.enrich(Self.books("two", 6, seed: 9800))
+                    let items = try await stream.read(within: .seconds(60)) { item in
+                        if case .message(let message) = item { return message.event == "enrichment.job.completed" }
+                        return false
+                    }
+                    stream.close()
+                    let messages = Self.messages(items)
+                    #expect(messages.count == 7, "\(items)")
+                    #expect(try messages.allSatisfy { try ($0.json()["data"] as? [String: Any])?["jobId"] as? String == job })
+
+                    // The cursor is the shared log's: the other instance goes on from it.
+                    let third = try #require(messages[2].id)
+                    let resumed = try await EventStreamClient.open(port: second.client.port, "/v1/enrichments/\(job)/events",
+                                                                   headers: [("Last-Event-ID", third)])
+                    let rest = try await resumed.read(within: .seconds(10)) { _ in false }
+                    resumed.close()
+                    #expect(Self.messages(rest).compactMap(\.id) == messages.dropFirst(3).compactMap(\.id), "\(rest)")
+                }
+            }
+        }
+    }
+
     @Test("past ENRICHER_EVENTS_MAX_STREAMS a stream gets 503 with Retry-After; closed and HEAD streams give their place back")
     func streamLimit() async throws {
         try await FakeWorld.with { world in
