@@ -112,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "Enricher",
             dependencies: [
-                "EnricherApp", "EnricherCore", "Enrichment",
+                "EnricherApp", "EnricherAPI", "EnricherCore", "Enrichment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,13 +1,26 @@
 import ArgumentParser
+import EnricherApp
 import EnricherCore
+import Enrichment
 import Foundation
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Inspect the configuration.",
-        subcommands: [Check.self]
+        subcommands: [Check.self, Docs.self]
     )
+
+    struct Docs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the configuration reference (docs/configuration.md) made from the settings table: every setting with its default and meaning."
+        )
+
+        func run() throws {
+            let markdown = ConfigurationDocument.markdown(ConfigurationKey.sections(providers: ProviderCatalog.all.keys))
+            FileHandle.standardOutput.write(Data(markdown.utf8))
+        }
+    }
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -26,7 +26,7 @@ struct ImagesCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try loadConfiguration(file: config, forServing: false)
             // Logs go to standard error: standard output carries the report.
-            bootstrapLogging(level: configuration.logLevel)
+            LogOutput.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
             let logger = Logger(label: "enricher")
             let report: ReconcileReport
             do {

@@ -31,7 +31,7 @@ struct ScanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try loadConfiguration(file: config, forServing: false)
-        bootstrapLogging(level: configuration.logLevel)
+        LogOutput.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
         let plan: ScanPlan
         do {
             plan = try await Maintenance.planScan(configuration: configuration, force: force, logger: Logger(label: "enricher"))

@@ -13,12 +13,15 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try loadConfiguration(file: config, forServing: true)
-        bootstrapLogging(level: configuration.logLevel)
+        LogOutput.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
         let logger = Logger(label: "enricher")
-        logger.info("starting", metadata: [
-            "version": "\(EnricherVersion.current)",
-            "config": .dictionary(Dictionary(uniqueKeysWithValues: configuration.effective.map { ($0.key, .string($0.value)) })),
-        ])
+        // A few short lines say what matters (this one, the database, the providers, the address, the next
+        // scan); every setting is at GET /v1/config and `enricher config check`.
+        var metadata: Logger.Metadata = ["version": "\(EnricherVersion.current)", "pid": "\(getpid())"]
+        if let file = configuration.effective.first(where: { $0.key == ConfigurationKey.configFile.name })?.value, !file.isEmpty {
+            metadata["configFile"] = "\(file)"
+        }
+        logger.info("starting", metadata: metadata)
         let application: Application
         do {
             application = try await Application(configuration: configuration, logger: logger, signals: [.sigterm, .sigint])
@@ -37,15 +40,6 @@ struct Serve: AsyncParsableCommand {
 }
 
 /// Reads the configuration from the environment (and a file), exiting with the offending key's name when invalid.
-/// Logs go to standard error at the configured level (standard output carries command output).
-func bootstrapLogging(level: String) {
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = Logger.Level(rawValue: level) ?? .info
-        return handler
-    }
-}
-
 func loadConfiguration(file: String?, forServing: Bool) throws -> Configuration {
     var environment = ProcessInfo.processInfo.environment
     if let file { environment[ConfigurationKey.configFile.name] = file }

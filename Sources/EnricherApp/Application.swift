@@ -25,6 +25,7 @@ public final class Application: Sendable {
     public init(configuration: Configuration, logger: Logger, signals: [UnixSignal] = []) async throws {
         self.configuration = configuration
         let redactedURI = Configuration.redact(mongoURI: configuration.database.uri)
+        logger.info("database", metadata: ["uri": "\(redactedURI)", "name": "\(configuration.database.name)"])
         let database: MongoDatabase
         do {
             database = try MongoDatabase(.init(configuration.database))

@@ -10,6 +10,6 @@ extension Configuration {
 }
 
 extension ConfigurationKey {
-    /// Every key the service reads, in the order the README lists them.
+    /// Every key the service reads, in the order docs/configuration.md lists them.
     public static var all: [ConfigurationKey] { table(providers: ProviderCatalog.all.keys) }
 }

@@ -62,7 +62,7 @@ struct EnrichmentServices: Sendable {
     }
 
     /// Every rate budget, shared through the database: one per provider, and those of its hosts (Open Library's covers).
-    static func budgets(_ configuration: Configuration, database: MongoDatabase) -> [String: ProviderBudget] {
+    static func budgets(_ configuration: Configuration, database: MongoDatabase, logger: Logger) -> [String: ProviderBudget] {
         let resilience = configuration.resilience
         var budgets: [String: ProviderBudget] = [:]
         for (name, rate) in resilience.rates {
@@ -70,7 +70,7 @@ struct EnrichmentServices: Sendable {
             budgets[name] = ProviderBudget(
                 name: name, egress: resilience.egressID,
                 configuration: .init(rate: limit, burst: rate.burst, margin: resilience.margin(for: limit.emissionInterval)),
-                database: database)
+                database: database, logger: logger)
         }
         return budgets
     }
@@ -91,7 +91,8 @@ struct EnrichmentServices: Sendable {
     }
 
     /// A budget and circuit breaker per provider, as configured.
-    static func guards(_ configuration: Configuration, budgets: [String: ProviderBudget], database: MongoDatabase) -> [ProviderID: ProviderGuard] {
+    static func guards(_ configuration: Configuration, budgets: [String: ProviderBudget], database: MongoDatabase,
+                       logger: Logger) -> [ProviderID: ProviderGuard] {
         let resilience = configuration.resilience
         var guards: [ProviderID: ProviderGuard] = [:]
         for id in ProviderCatalog.all.ids {
@@ -107,7 +108,7 @@ struct EnrichmentServices: Sendable {
                 retry: .init(maxAttempts: resilience.retryAttempts, base: resilience.retryBase, cap: resilience.retryCap),
                 defaultPause: configuration.jobs.throttleDefaultRetry, maxInFlight: resilience.maxInFlight)
             let quota = resilience.dailyQuotas[id.rawValue].map { QuotaLedger(database: database, provider: id, limit: $0) }
-            guards[id] = ProviderGuard(id: id, settings: settings, budget: budget, quota: quota)
+            guards[id] = ProviderGuard(id: id, settings: settings, budget: budget, quota: quota, logger: logger)
         }
         return guards
     }
@@ -155,10 +156,10 @@ struct EnrichmentServices: Sendable {
                                 placeholderSHA256s: rules.placeholderSHA256s),
             threads: rules.threads, queueLimit: rules.queueLimit, maxWaiting: 4 * rules.queueLimit, logger: logger)
         let settings = ProviderSettings(configuration.providers)
-        let budgets = Self.budgets(configuration, database: database)
+        let budgets = Self.budgets(configuration, database: database, logger: logger)
         registry = ProviderRegistry(settings: settings, fetcher: client, logger: logger,
                                     disabled: try ProviderCatalog.all.disabled(configuration.providers),
-                                    guards: Self.guards(configuration, budgets: budgets, database: database), callBudget: outbound.providerTimeout)
+                                    guards: Self.guards(configuration, budgets: budgets, database: database, logger: logger), callBudget: outbound.providerTimeout)
         chains = try Self.chains(configuration)
         jobs = JobStore(database: database, events: WebhookEvents(publicURL: configuration.webhooks.publicURL))
         covers = CoverStore(database: database)
@@ -184,7 +185,8 @@ struct EnrichmentServices: Sendable {
         worker = EnrichmentWorker(
             configuration: .init(workers: jobSettings.workers, queueSize: jobSettings.queueSize, lease: jobSettings.lease, poll: jobSettings.poll,
                                  maxDeferrals: jobSettings.throttleDeferrals, defaultRetry: jobSettings.throttleDefaultRetry,
-                                 maxAttempts: jobSettings.maxAttempts),
+                                 maxAttempts: jobSettings.maxAttempts, filterPageSize: jobSettings.filterPageSize,
+                                 filterMaxEntities: jobSettings.filterMaxEntities),
             store: jobs, entities: entities, engine: engine, signal: signal, events: eventSignal, logger: logger)
         scans = ScanService(settings: Self.scanSettings(configuration), store: ScanStore(database: database), jobs: jobs,
                             entities: entities, signal: signal, mediaTypes: chains.mediaTypes(servedBy: Set(registry.enabled.keys)),

@@ -42,6 +42,16 @@ public enum Maintenance {
         }
     }
 
+    /// Counts the entities `filter` takes and, unless `dryRun`, stores a job re-running them; a running
+    /// service writes its tasks and does the work.
+    public static func rerun(configuration: Configuration, filter: EntityFilter, force: Bool, dryRun: Bool, logger: Logger) async throws -> Rerun {
+        try await withDatabase(configuration, logger: logger) { database in
+            try await JobStore(database: database).rerun(filter: filter, force: force, callbackUrl: nil, dryRun: dryRun,
+                                                         maxEntities: configuration.jobs.filterMaxEntities,
+                                                         entities: EntityRepository(database: database))
+        }
+    }
+
     /// Runs `body` with a small connection pool to the configured database, closed afterwards.
     static func withDatabase<T>(_ configuration: Configuration, logger: Logger, _ body: (MongoDatabase) async throws -> T) async throws -> T {
         let database = try MongoDatabase(.init(configuration.database, threads: 2, queueLimit: 1000))

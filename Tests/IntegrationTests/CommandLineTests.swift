@@ -1,4 +1,5 @@
 import EnricherCore
+import Enrichment
 import Foundation
 import MongoDB
 import Testing
@@ -29,6 +30,7 @@ struct CommandLineTests {
         (["config", "check"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_MAX_BODY_BYTES": "lots"], "ENRICHER_MAX_BODY_BYTES"),
         (["config", "check"], [:], "ENRICHER_API_KEYS"),
         (["serve"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_LOG_LEVEL": "chatty"], "ENRICHER_LOG_LEVEL"),
+        (["serve"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_LOG_FORMAT": "yaml"], "ENRICHER_LOG_FORMAT"),
         (["serve"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_SCAN_SCHEDULE": "*/30 * * * *"], "ENRICHER_SCAN_SCHEDULE"),
         (["scan", "--dry-run"], ["ENRICHER_SCAN_SCHEDULE": "*/15 * * * *"], "ENRICHER_SCAN_SCHEDULE"),
         (["config", "check"], ["ENRICHER_API_KEYS": "a-key-of-sixteen-chars", "ENRICHER_CALLBACK_SECRET": "not-a-whsec"], "ENRICHER_CALLBACK_SECRET"),
@@ -68,5 +70,38 @@ struct CommandLineTests {
         #expect(try await database.collection("scans").countDocuments() == 0)
         let refused = try Self.run(["scan"], environment: environment)
         #expect(refused.status != 0 && refused.output.contains("only --dry-run"), "\(refused.output)")
+    }
+
+    @Test("enrich --filter counts with --dry-run, stores a re-run job for the service to expand, and refuses a bad filter naming the field")
+    func enrichByFilter() async throws {
+        try await TestDatabase.with("enrich") { database in
+            let entities = EntityRepository(database: database)
+            try await entities.ensureIndexes()
+            for index in 0..<5 { _ = try await entities.upsert(EntityKey(mediaType: .games, id: "g\(index)"), EntityDraft(title: "G\(index)")) }
+            for index in 0..<3 { _ = try await entities.upsert(EntityKey(mediaType: .books, id: "b\(index)"), EntityDraft(title: "B\(index)")) }
+            let environment = ["MONGODB_URI": try TestDatabase.uri(), "ENRICHER_DATABASE": database.name]
+            let counted = try Self.run(["enrich", "--filter", "mediaTypes=games", "--filter", "statuses=missing", "--dry-run", "--json"],
+                                       environment: environment)
+            try #require(counted.status == 0, "\(counted.output)")
+            let start = try #require(counted.output.firstIndex(of: "{"), "\(counted.output)")
+            let answer = try #require(try JSONSerialization.jsonObject(with: Data(counted.output[start...].utf8)) as? [String: Any])
+            #expect(answer["dryRun"] as? Bool == true && answer["matched"] as? Int == 5, "\(answer)")
+            #expect(try await database.collection(JobStore.jobsCollection).countDocuments() == 0, "a dry run stored a job")
+
+            let started = try Self.run(["enrich", "--filter", "mediaTypes=games,books"], environment: environment)
+            #expect(started.status == 0 && started.output.contains("over 8 entities"), "\(started.output)")
+            let jobs = try await database.collection(JobStore.jobsCollection).find([:])
+            #expect(jobs.count == 1 && (jobs.first?["expansion"]?.documentValue?["matched"]?.int64Value) == 8, "\(jobs)")
+
+            for (arguments, words) in [
+                (["enrich", "--filter", "mediaTypes=vinyl"], "mediaTypes/0: must be a media type"),
+                (["enrich", "--filter", "provider"], "must be name=value"),
+                (["enrich", "--filter", "lookedUpBefore=yesterday"], "lookedUpBefore: must be an RFC 3339 date-time"),
+                (["enrich", "--filter", "statuses=found"], "matches no entity"),
+            ] {
+                let refused = try Self.run(arguments, environment: environment)
+                #expect(refused.status != 0 && refused.output.contains(words), "\(arguments): \(refused.output)")
+            }
+        }
     }
 }

@@ -1,24 +1,30 @@
 import EnricherCore
 import Foundation
 
-/// The body of `POST /v1/enrichments`, read field by field with a JSON pointer for every problem.
+/// The body of `POST /v1/enrichments`, read field by field with a JSON pointer for every problem: the
+/// entities by id (`entities`), or a re-run of those a filter takes (`filter`, optionally only counted: `dryRun`).
 struct EnrichmentRequest {
     var keys: [(index: Int, key: EntityKey)]
     /// Items naming an entity already named earlier in the request.
     var duplicates: [(index: Int, key: EntityKey, earlier: Int)]
+    /// The filter of a re-run; nil when `entities` are named.
+    var filter: EntityFilter?
+    /// Only count what the filter takes.
+    var dryRun: Bool
     var force: Bool
     var callbackUrl: String?
 
-    static let fields: Set<String> = ["entities", "force", "callbackUrl"]
+    static let fields: Set<String> = ["entities", "filter", "dryRun", "force", "callbackUrl"]
     static let itemFields: Set<String> = ["mediaType", "id"]
 
     static func read(_ body: JSONValue, maxEntities: Int) -> Result<EnrichmentRequest, FieldErrors> {
         guard case .object(let object) = body else {
-            return .failure(FieldErrors([FieldError(pointer: "/", detail: "must be an object {\"entities\": [{\"mediaType\": ..., \"id\": ...}]}, got \(body.typeName)")]))
+            return .failure(FieldErrors([FieldError(pointer: "/", detail: "must be an object {\"entities\": [{\"mediaType\": ..., \"id\": ...}]} or {\"filter\": {...}}, got \(body.typeName)")]))
         }
         var errors = JSONValue.unknownFields(object, allowed: fields)
-        var request = EnrichmentRequest(keys: [], duplicates: [], force: false, callbackUrl: nil)
+        var request = EnrichmentRequest(keys: [], duplicates: [], filter: nil, dryRun: false, force: false, callbackUrl: nil)
         request.force = JSONValue.optionalBool(object, "force", errors: &errors)
+        request.dryRun = JSONValue.optionalBool(object, "dryRun", errors: &errors)
         switch object["callbackUrl"] {
         case nil, .null: break
         case .string(let url):
@@ -29,12 +35,25 @@ struct EnrichmentRequest {
             }
         case let other?: errors.append(FieldError(pointer: "/callbackUrl", detail: "must be a string, got \(other.typeName)"))
         }
+        switch (object["entities"], object["filter"]) {
+        case (let entities?, _?) where entities != .null:
+            errors.append(FieldError(pointer: "/filter", detail: "give either entities (by id) or a filter, not both"))
+            return .failure(FieldErrors(errors))
+        case (_, let filter?) where filter != .null:
+            request.filter = EntityFilter.read(filter, at: "/filter", errors: &errors)
+            return errors.isEmpty ? .success(request) : .failure(FieldErrors(errors))
+        default:
+            break
+        }
+        if request.dryRun {
+            errors.append(FieldError(pointer: "/dryRun", detail: "counts what a filter takes; with entities named by id there is nothing to count"))
+        }
         guard case .array(let items)? = object["entities"], (1...maxEntities).contains(items.count) else {
             let detail: String
             if case .array(let items)? = object["entities"] {
-                detail = "must hold 1 to \(maxEntities) entities (ENRICHER_JOB_MAX_ENTITIES), got \(items.count)"
+                detail = "must hold 1 to \(maxEntities) entities (ENRICHER_JOB_MAX_ENTITIES), got \(items.count); a re-run of more takes a filter"
             } else {
-                detail = "is required: an array of 1 to \(maxEntities) {\"mediaType\", \"id\"} objects"
+                detail = "is required (or a filter): an array of 1 to \(maxEntities) {\"mediaType\", \"id\"} objects"
             }
             errors.append(FieldError(pointer: "/entities", detail: detail))
             return .failure(FieldErrors(errors))

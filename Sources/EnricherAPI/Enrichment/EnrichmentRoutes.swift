@@ -9,6 +9,8 @@ struct EnrichmentRoutes: Sendable {
     let entities: EntityRepository
     let signal: WorkSignal
     let maxEntities: Int
+    /// Most entities a re-run by filter takes.
+    let filterMaxEntities: Int
     let limits: Configuration.Limits
     /// Whether a callback secret is configured: without one, no callback can be signed.
     let callbacksSigned: Bool
@@ -54,6 +56,9 @@ struct EnrichmentRoutes: Sendable {
             try container.encode(job.total, forKey: .total)
             try container.encode(counts, forKey: .counts)
             try container.encode(job.percent(counts), forKey: .percent)
+            try container.encode(job.filter, forKey: .filter)
+            try container.encode(job.expansion.map { Expansion(state: $0.done ? "done" : "expanding", matched: $0.matched, expanded: job.total) },
+                                 forKey: .expansion)
             if let rejected { try container.encode(rejected, forKey: .rejected) }
             if let items {
                 try container.encode(items, forKey: .items)
@@ -61,9 +66,26 @@ struct EnrichmentRoutes: Sendable {
             }
         }
 
+
         enum CodingKeys: String, CodingKey {
-            case id, status, force, callbackUrl, createdAt, completedAt, total, counts, percent, rejected, items, nextCursor
+            case id, status, force, callbackUrl, createdAt, completedAt, total, counts, percent, filter, expansion, rejected, items, nextCursor
         }
+    }
+
+    /// How far a filter's entities are written as tasks.
+    struct Expansion: Encodable {
+        /// `expanding` while pages are written, then `done` (`total` is then final).
+        var state: String
+        var matched: Int
+        var expanded: Int
+    }
+
+    /// The answer to a dry run.
+    struct DryRun: Encodable {
+        var dryRun = true
+        var filter: EntityFilter
+        var matched: Int
+        var maxEntities: Int
     }
 
     @Sendable func create(_ request: RouteRequest) async throws -> HTTPResponse {
@@ -76,6 +98,9 @@ struct EnrichmentRoutes: Sendable {
         if input.callbackUrl != nil && !callbacksSigned {
             throw Problem.validation(FieldErrors([FieldError(pointer: "/callbackUrl",
                 detail: "callbacks are signed, and no ENRICHER_CALLBACK_SECRET is configured on this service")]))
+        }
+        if let filter = input.filter {
+            return try await rerun(filter, input)
         }
         let existing = try await entities.get(input.keys.map(\.key))
         var rejected = input.duplicates.map { duplicate in
@@ -105,6 +130,24 @@ struct EnrichmentRoutes: Sendable {
         return response
     }
 
+    /// A re-run by filter: counted, refused, or started with its tasks written in the background.
+    private func rerun(_ filter: EntityFilter, _ input: EnrichmentRequest) async throws -> HTTPResponse {
+        switch try await jobs.rerun(filter: filter, force: input.force, callbackUrl: input.callbackUrl, dryRun: input.dryRun,
+                                    maxEntities: filterMaxEntities, entities: entities) {
+        case .counted(let matched):
+            return JSONResponse.make(statusCode: .ok, body: DryRun(filter: filter, matched: matched, maxEntities: filterMaxEntities))
+        case .noMatch:
+            throw Problem(.validation, detail: "the filter matches no entity; nothing to re-run (a dry run counts without starting a job)")
+        case .tooMany(let matched, let limit):
+            throw Problem(.validation, detail: "the filter matches \(matched) entities, more than a re-run may take (ENRICHER_FILTER_JOB_MAX_ENTITIES = \(limit)); narrow it, for example by media type or lookedUpBefore")
+        case .started(let job):
+            signal.wake()
+            var response = JSONResponse.make(statusCode: .accepted, body: JobView(job: job, counts: JobCounts(), rejected: []))
+            response.headers["Location"] = "/v1/enrichments/\(job.id)"
+            return response
+        }
+    }
+
     @Sendable func get(_ request: RouteRequest) async throws -> HTTPResponse {
         let id = request.parameters["id"] ?? ""
         guard let job = try await jobs.job(id) else {
@@ -115,7 +158,7 @@ struct EnrichmentRoutes: Sendable {
             Int($0).flatMap { $0 >= 0 ? $0 : nil }
         }
         async let settled = jobs.settle(job)
-        async let page = jobs.items(id, after: after, limit: limit)
+        async let page = jobs.items(job, after: after, limit: limit)
         let items = try await page.items.map { item in
             Item(mediaType: item.key.mediaType.rawValue, id: item.key.id, state: item.state.rawValue, outcome: item.outcome?.rawValue,
                  detail: item.detail, attempts: item.attempts, finishedAt: item.finishedAt)

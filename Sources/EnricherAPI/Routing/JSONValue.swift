@@ -56,6 +56,12 @@ extension JSONValue {
         }
     }
 
+    /// An RFC 3339 date-time, with or without fractional seconds (the API's own dates have milliseconds).
+    static func date(_ text: String) -> Date? {
+        guard text.utf8.count <= 64 else { return nil }
+        return (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: .iso8601))
+    }
+
     /// An optional boolean member: its value, false when absent or null, or an error.
     static func optionalBool(_ object: [String: JSONValue], _ name: String, errors: inout [FieldError]) -> Bool {
         switch object[name] {

@@ -49,7 +49,7 @@ extension APIHandler {
         EntityRoutes(repository: dependencies.entities, limits: configuration.limits,
                      requeue: LookupRequeue(jobs: dependencies.jobs, signal: dependencies.signal)).register(in: &router)
         EnrichmentRoutes(jobs: dependencies.jobs, entities: dependencies.entities, signal: dependencies.signal,
-                         maxEntities: configuration.jobs.maxEntities, limits: configuration.limits,
+                         maxEntities: configuration.jobs.maxEntities, filterMaxEntities: configuration.jobs.filterMaxEntities, limits: configuration.limits,
                          callbacksSigned: !configuration.webhooks.callbackSecrets.isEmpty).register(in: &router)
         ProviderRoutes(registry: dependencies.registry, chains: dependencies.chains,
                        selection: configuration.images.selection, outbound: configuration.outbound).register(in: &router)

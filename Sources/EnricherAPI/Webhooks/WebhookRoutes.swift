@@ -202,9 +202,7 @@ struct WebhookRoutes: Sendable {
         }
         var errors = JSONValue.unknownFields(object, allowed: ["since"])
         var since: Date?
-        // With or without fractional seconds: the API's own dates have milliseconds.
-        if case .string(let text)? = object["since"],
-           let date = (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: .iso8601)) {
+        if case .string(let text)? = object["since"], let date = JSONValue.date(text) {
             since = date
         } else {
             errors.append(FieldError(pointer: "/since", detail: "is required: an RFC 3339 date-time such as 2026-11-23T00:00:00Z"))

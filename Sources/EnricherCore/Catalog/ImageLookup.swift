@@ -14,16 +14,22 @@ public struct ImageLookup: Sendable, Codable, Equatable {
     /// When a scan takes the entity again by itself; nil: never (a cover was found, the failure is
     /// permanent, or the schedule is off).
     public var retryAt: Date?
+    /// The sources the lookup asked that gave no cover (provider names, and `imageUrl` for the entity's own
+    /// image), in the order asked: what a re-run by `provider` selects on. Empty after a find, and for
+    /// lookups recorded before sources were kept.
+    public var sources: [String]
 
-    public init(lookupAttemptedAt: Date, failureReason: String?, permanentFailure: Bool, attempts: Int? = nil, retryAt: Date? = nil) {
+    public init(lookupAttemptedAt: Date, failureReason: String?, permanentFailure: Bool, attempts: Int? = nil, retryAt: Date? = nil,
+                sources: [String] = []) {
         self.lookupAttemptedAt = lookupAttemptedAt
         self.failureReason = failureReason
         self.permanentFailure = permanentFailure
         self.attempts = attempts ?? (failureReason == nil ? 0 : 1)
         self.retryAt = retryAt
+        self.sources = sources
     }
 
-    enum CodingKeys: String, CodingKey { case lookupAttemptedAt, failureReason, permanentFailure, attempts, retryAt }
+    enum CodingKeys: String, CodingKey { case lookupAttemptedAt, failureReason, permanentFailure, attempts, retryAt, sources }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -33,6 +39,7 @@ public struct ImageLookup: Sendable, Codable, Equatable {
         // Lookups recorded before retries existed: one attempt if it failed, never due by itself.
         attempts = try container.decodeIfPresent(Int.self, forKey: .attempts) ?? (failureReason == nil ? 0 : 1)
         retryAt = try container.decodeIfPresent(Date.self, forKey: .retryAt)
+        sources = try container.decodeIfPresent([String].self, forKey: .sources) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -42,6 +49,7 @@ public struct ImageLookup: Sendable, Codable, Equatable {
         try container.encode(permanentFailure, forKey: .permanentFailure)
         try container.encode(attempts, forKey: .attempts)
         try container.encode(retryAt, forKey: .retryAt) // explicit null: "not due by itself"
+        try container.encode(sources, forKey: .sources)
     }
 }
 

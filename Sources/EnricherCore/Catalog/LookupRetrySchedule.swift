@@ -57,12 +57,12 @@ public struct LookupRetrySchedule: Sendable, Equatable {
 
 extension ImageLookup {
     /// The record of a lookup that found no cover, counting it after `previous` (the entity's lookup
-    /// before it) and due again as `schedule` says.
-    public static func miss(_ miss: LookupRetrySchedule.Miss, reason: String, after previous: ImageLookup?,
+    /// before it) and due again as `schedule` says; `sources`: those asked, none of which gave a cover.
+    public static func miss(_ miss: LookupRetrySchedule.Miss, reason: String, sources: [String] = [], after previous: ImageLookup?,
                             schedule: LookupRetrySchedule, now: Date) -> ImageLookup {
         let attempts = misses(before: previous) + 1
         return ImageLookup(lookupAttemptedAt: now, failureReason: reason, permanentFailure: false, attempts: attempts,
-                           retryAt: schedule.retryAt(after: miss, attempts: attempts, now: now))
+                           retryAt: schedule.retryAt(after: miss, attempts: attempts, now: now), sources: sources)
     }
 
     /// Lookups in a row that found no cover, up to and including `previous` (0 when it found one).

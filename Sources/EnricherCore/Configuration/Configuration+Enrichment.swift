@@ -118,6 +118,10 @@ extension Configuration {
     /// Enrichment jobs and their workers.
     public struct Jobs: Sendable {
         public var maxEntities: Int
+        /// Most entities one re-run by filter takes.
+        public var filterMaxEntities: Int
+        /// Entities a re-run by filter writes as tasks at a time.
+        public var filterPageSize: Int
         public var workers: Int
         public var queueSize: Int
         public var lease: Duration
@@ -131,6 +135,8 @@ extension Configuration {
 
         init(_ reader: ConfigurationReader) throws(ConfigurationError) {
             maxEntities = try reader.integer(.jobMaxEntities, in: 1...1000)
+            filterMaxEntities = try reader.integer(.filterJobMaxEntities, in: 1...10_000_000)
+            filterPageSize = try reader.integer(.filterJobPageSize, in: 1...10_000)
             workers = try reader.integer(.workers, in: 1...256)
             queueSize = try reader.integer(.queueSize, in: 1...10_000)
             lease = .seconds(try reader.integer(.leaseSeconds, in: 2...86_400))

@@ -49,6 +49,7 @@ public struct Configuration: Sendable {
     public var events: Events
     public var apiKeys: [String]
     public var logLevel: String
+    public var logFormat: LogFormat
     /// Each key's effective value as text, secrets redacted: what start-up logs and `GET /v1/config` show.
     public private(set) var effective: [(key: String, value: String)]
 
@@ -121,6 +122,11 @@ public struct Configuration: Sendable {
         guard Self.logLevels.contains(logLevel) else {
             throw .invalid(key: ConfigurationKey.logLevel.name, reason: "must be one of \(Self.logLevels.joined(separator: ", "))")
         }
+        let format = try reader.string(.logFormat).lowercased()
+        guard let logFormat = LogFormat(rawValue: format) else {
+            throw .invalid(key: ConfigurationKey.logFormat.name, reason: "'\(format)' is neither text nor json")
+        }
+        self.logFormat = logFormat
         effective = keys.map { key in
             let value = reader.raw(key) ?? ""
             if key.secret && !value.isEmpty { return (key.name, Self.redacted) }
@@ -151,6 +157,14 @@ public struct Configuration: Sendable {
         let user = rest[..<at].split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
         return String(uri[..<scheme.upperBound]) + user + ":" + redacted + String(rest[at...])
     }
+}
+
+/// How log lines are written (`ENRICHER_LOG_FORMAT`).
+public enum LogFormat: String, Sendable {
+    /// swift-log's own line: `timestamp level label: key=value... [module] message`.
+    case text
+    /// One JSON object per line, for log collectors.
+    case json
 }
 
 public enum ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -68,6 +68,10 @@ extension ConfigurationKey {
 
     public static let jobMaxEntities = ConfigurationKey("ENRICHER_JOB_MAX_ENTITIES", "1000",
         "Most entities in one POST /v1/enrichments (1 to 1000).")
+    public static let filterJobMaxEntities = ConfigurationKey("ENRICHER_FILTER_JOB_MAX_ENTITIES", "100000",
+        "Most entities one re-run by filter (POST /v1/enrichments with a filter) may take; a filter matching more is refused with 422 (1 to 10000000).")
+    public static let filterJobPageSize = ConfigurationKey("ENRICHER_FILTER_JOB_PAGE_SIZE", "250",
+        "Entities a re-run by filter writes as tasks at a time, in the background; the next page is written when fewer than this many of its tasks are queued, so a large re-run never floods the queue (1 to 10000).")
     public static let workers = ConfigurationKey("ENRICHER_WORKERS", "4",
         "Entities enriched at once.")
     public static let queueSize = ConfigurationKey("ENRICHER_JOB_QUEUE_SIZE", "8",
@@ -86,7 +90,7 @@ extension ConfigurationKey {
         "Wait before retrying a throttled entity when the provider gave no Retry-After.")
 
     public static let enrichment: [ConfigurationKey] = [
-        jobMaxEntities, workers, queueSize, leaseSeconds, pollMilliseconds, jobMaxAttempts, budgetWait, throttleDeferrals, throttleDefaultRetry,
+        jobMaxEntities, filterJobMaxEntities, filterJobPageSize, workers, queueSize, leaseSeconds, pollMilliseconds, jobMaxAttempts, budgetWait, throttleDeferrals, throttleDefaultRetry,
     ]
 
     public static let providersDisabled = ConfigurationKey("ENRICHER_PROVIDERS_DISABLED", nil,

@@ -1,5 +1,5 @@
-/// Every setting Enricher reads, with its default and meaning. The README's configuration table and
-/// `GET /v1/config` are both `table(providers:)`. A key is known by its name.
+/// Every setting Enricher reads, with its default and meaning. docs/configuration.md (`enricher config docs`),
+/// `enricher config check` and `GET /v1/config` all read `sections(providers:)`. A key is known by its name.
 public struct ConfigurationKey: Sendable, Hashable {
     public let name: String
     /// nil when the setting has no default.
@@ -74,19 +74,67 @@ extension ConfigurationKey {
         "Largest page size GET /v1/entities accepts (1 to 500).")
     public static let logLevel = ConfigurationKey("ENRICHER_LOG_LEVEL", "info",
         "trace, debug, info, notice, warning, error or critical.")
+    public static let logFormat = ConfigurationKey("ENRICHER_LOG_FORMAT", "text",
+        "text: one line per event (`timestamp level label: key=value... [module] message`); json: one JSON object per line with timestamp, level, label, message, source and metadata.")
 
     /// The service's own keys, before the sections of its parts.
     public static let general: [ConfigurationKey] = [
         configFile, host, port, apiKeys, maxBodyBytes, readTimeout, headerTimeout, bodyTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount,
         accessLog, requestTimeout, maxConnections, shutdownGrace,
         mongoURI, database, dbThreads, dbQueueLimit, dbStartupTimeout, dbServerSelectionTimeout, dbSocketTimeout, dbProbeInterval, dbProbeTimeout,
-        batchMaxEntities, listDefaultLimit, listMaxLimit, logLevel,
+        batchMaxEntities, listDefaultLimit, listMaxLimit, logLevel, logFormat,
     ]
 
-    /// Every key, in the order the README lists them: each provider's endpoints and credentials join the
-    /// providers section, its budgets the rate limits section.
+    /// Every key, by section, in the order docs/configuration.md lists them: each provider's endpoints and
+    /// credentials join the providers section, its budgets the rate limits section.
+    public static func sections(providers: [ProviderKeys]) -> [ConfigurationSection] {
+        [
+            ConfigurationSection("The service: HTTP, database, API limits and logs",
+                "How clients reach Enricher and how much they may send ([the HTTP front door](http-front-door.md)), the database, page sizes and logs ([logs](logs.md)).",
+                general),
+            ConfigurationSection("Outbound HTTP (providers and image downloads)",
+                "Every outbound request goes through one libcurl client with these bounds; private, loopback and link-local addresses are refused unless allowed ([outbound safety](how-a-cover-is-found.md#outbound-safety)).",
+                outbound),
+            ConfigurationSection("Image checks and stored covers",
+                "What a candidate image must pass, how stored covers are made, and how long unused ones are kept ([stored covers](how-a-cover-is-found.md#stored-covers)).",
+                images),
+            ConfigurationSection("Enrichment jobs",
+                "The queue of lookups and its workers ([jobs survive restarts](how-a-cover-is-found.md#jobs-survive-restarts)).",
+                enrichment),
+            ConfigurationSection("Providers",
+                "A provider whose credentials are not set is disabled (logged at start-up, shown by `GET /v1/providers`). Every base URL can point at a mirror or, in tests, at a fake.",
+                chains(providers) + providers.flatMap(\.settingKeys)),
+            ConfigurationSection("Rate limits, circuit breakers and retries",
+                "Budgets are shared by every instance on the database; how limits, pauses, quotas and breakers work is in [reliability](reliability.md#provider-limits-breakers-and-retries).",
+                providers.flatMap(\.budgetKeys) + resilience),
+            ConfigurationSection("Scheduled scans and lookup retries",
+                "When scans run, how much each takes, and when a lookup that found nothing is due again ([scans](scans.md)).",
+                scans),
+            ConfigurationSection("Callbacks, webhooks and the catalog's inbound webhook",
+                "Where events go, how they are signed and retried, and the catalog's signed webhook ([webhooks](webhooks.md)).",
+                webhooks),
+            ConfigurationSection("Live event streams",
+                "The server-sent event streams of a job's progress and of every event ([live events](events.md)).",
+                events),
+        ]
+    }
+
+    /// Every key, in the order docs/configuration.md lists them.
     public static func table(providers: [ProviderKeys]) -> [ConfigurationKey] {
-        general + outbound + images + enrichment + chains(providers) + providers.flatMap(\.settingKeys)
-            + providers.flatMap(\.budgetKeys) + resilience + scans + webhooks + events
+        sections(providers: providers).flatMap(\.keys)
+    }
+}
+
+/// A part of the settings table, as docs/configuration.md shows it: a title, a sentence on what it is
+/// about (with links into the other docs), and its keys.
+public struct ConfigurationSection: Sendable {
+    public let title: String
+    public let summary: String
+    public let keys: [ConfigurationKey]
+
+    public init(_ title: String, _ summary: String, _ keys: [ConfigurationKey]) {
+        self.title = title
+        self.summary = summary
+        self.keys = keys
     }
 }

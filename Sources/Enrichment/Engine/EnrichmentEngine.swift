@@ -75,7 +75,7 @@ public struct EnrichmentEngine: Sendable {
             var reason = "no \(entity.mediaType.identifier == .isbn ? "ISBN" : "barcode") and no title to search with"
             if !progress.report.answers.isEmpty { reason += "; " + progress.report.summary }
             let lookup = ImageLookup(lookupAttemptedAt: now(), failureReason: reason, permanentFailure: true,
-                                     attempts: ImageLookup.misses(before: entity.imageLookup) + 1)
+                                     attempts: ImageLookup.misses(before: entity.imageLookup) + 1, sources: progress.report.sources)
             try Task.checkCancellation()
             try await record(entity, coverImage: entity.coverImage, lookup: lookup, fence: fence)
             return .permanent(reason: reason)
@@ -135,7 +135,7 @@ public struct EnrichmentEngine: Sendable {
         }
         let reason = report.answers.isEmpty ? "no provider is enabled for \(entity.mediaType.rawValue)" : report.summary
         let failed = report.failed || report.answers.isEmpty
-        let lookup = missLookup(failed ? .failed : .notFound, reason: reason, for: entity, now: now())
+        let lookup = missLookup(failed ? .failed : .notFound, reason: reason, sources: report.sources, for: entity, now: now())
         try await record(entity, coverImage: entity.coverImage, lookup: lookup, fence: fence)
         logger.info("no cover found", metadata: ["answers": "\(reason)", "retryAt": "\(lookup.retryAt.map(Self.timestamp) ?? "never")"])
         return failed ? .failed(reason: reason) : .notFound(reason: reason)
@@ -157,7 +157,8 @@ public struct EnrichmentEngine: Sendable {
             stored = try await library.publish(accepted.bytes, sha256: accepted.image.sha256, now: now)
         } catch let failure as CoverLibrary.ProcessingFailure {
             let reason = "\(accepted.provider?.rawValue ?? Self.ownImageSource): \(failure)"
-            try await record(entity, coverImage: entity.coverImage, lookup: missLookup(.failed, reason: reason, for: entity, now: now),
+            let sources = [accepted.provider?.rawValue ?? Self.ownImageSource]
+            try await record(entity, coverImage: entity.coverImage, lookup: missLookup(.failed, reason: reason, sources: sources, for: entity, now: now),
                              fence: fence)
             return .failed(reason: reason)
         }
@@ -195,8 +196,8 @@ public struct EnrichmentEngine: Sendable {
 
     /// The record of a lookup that found no cover, counted after the entity's last one and due again as
     /// the retry schedule says.
-    func missLookup(_ miss: LookupRetrySchedule.Miss, reason: String, for entity: Entity, now: Date) -> ImageLookup {
-        .miss(miss, reason: reason, after: entity.imageLookup, schedule: retries, now: now)
+    func missLookup(_ miss: LookupRetrySchedule.Miss, reason: String, sources: [String] = [], for entity: Entity, now: Date) -> ImageLookup {
+        .miss(miss, reason: reason, sources: sources, after: entity.imageLookup, schedule: retries, now: now)
     }
 
     static func timestamp(_ date: Date) -> String {
@@ -207,6 +208,8 @@ public struct EnrichmentEngine: Sendable {
 /// What each source answered, gathered into `failureReason`.
 struct LookupReport: Equatable, Codable {
     private(set) var answers: [String] = []
+    /// The sources that answered without a cover, in the order asked (`imageLookup.sources`).
+    private(set) var sources: [String] = []
     /// Some source throttled: it might have had the cover.
     private(set) var throttled = false
     /// The longest wait a throttling source asked for.
@@ -223,6 +226,7 @@ struct LookupReport: Equatable, Codable {
         case .circuitOpen(let wait): noteThrottle(wait)
         case .transient, .configuration, .titleSourceUnavailable, .interrupted: failed = true
         }
+        note(source)
         answers.append("\(source): \(failure)")
     }
 
@@ -232,6 +236,7 @@ struct LookupReport: Equatable, Codable {
 
     /// A provider whose candidates were all refused (or who had none).
     mutating func add(_ source: String, refusals: [CandidateRefusal]) {
+        note(source)
         guard !refusals.isEmpty else {
             answers.append("\(source): no image candidates")
             return
@@ -250,18 +255,24 @@ struct LookupReport: Equatable, Codable {
             : "\(source): \(refusals.count) image\(refusals.count == 1 ? "" : "s") refused (\(shown)\(more))")
     }
 
+    private mutating func note(_ source: String) {
+        if !sources.contains(source) { sources.append(source) }
+    }
+
     private mutating func noteThrottle(_ wait: Duration?) {
         throttled = true
         if let wait { retryAfter = max(retryAfter ?? wait, wait) }
     }
 
-    private enum CodingKeys: String, CodingKey { case answers, throttled, retryAfterMilliseconds, failed }
+    private enum CodingKeys: String, CodingKey { case answers, sources, throttled, retryAfterMilliseconds, failed }
 
     init() {}
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         answers = try container.decode([String].self, forKey: .answers)
+        // Progress saved before sources were kept has none: the answers name them.
+        sources = try container.decodeIfPresent([String].self, forKey: .sources) ?? []
         throttled = try container.decode(Bool.self, forKey: .throttled)
         failed = try container.decode(Bool.self, forKey: .failed)
         retryAfter = try container.decodeIfPresent(Int64.self, forKey: .retryAfterMilliseconds).map { .milliseconds($0) }
@@ -270,6 +281,7 @@ struct LookupReport: Equatable, Codable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(answers, forKey: .answers)
+        try container.encode(sources, forKey: .sources)
         try container.encode(throttled, forKey: .throttled)
         try container.encode(failed, forKey: .failed)
         try container.encodeIfPresent(retryAfter.map { Int64($0.seconds * 1000) }, forKey: .retryAfterMilliseconds)

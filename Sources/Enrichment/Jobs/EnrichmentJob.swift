@@ -77,10 +77,27 @@ public struct EnrichmentJob: Sendable, Equatable {
     public var total: Int
     public var createdAt: Date
     public var completedAt: Date?
+    /// The entities a re-run by filter takes; nil for a job over a list of entities.
+    public var filter: EntityFilter? = nil
+    /// How far a filter's entities have been written as tasks; nil for a job over a list of entities.
+    public var expansion: Expansion? = nil
+    /// Digits of the position in its task ids: 4 for jobs over a list (1000 at most), 8 for filter jobs.
+    var positionWidth = JobStore.listPositionWidth
 
-    /// How far along it is with `counts`, in whole percent (an empty job is done).
+    /// A filter job's entities are written as tasks a page at a time, in the background; `total` counts
+    /// those written so far until `done`.
+    public struct Expansion: Sendable, Equatable {
+        /// How many entities the filter took when the job was created.
+        public var matched: Int
+        /// Every page is written: `total` is final.
+        public var done: Bool
+    }
+
+    /// Finished share of the job with `counts`, in whole percent (an empty job is done); while a filter's
+    /// tasks are still being written, of those it matched (and below 100 until they all are).
     public func percent(_ counts: JobCounts) -> Int {
-        total == 0 ? 100 : counts.finished * 100 / total
+        guard let expansion, !expansion.done else { return total == 0 ? 100 : counts.finished * 100 / total }
+        return min(99, counts.finished * 100 / max(1, expansion.matched, total))
     }
 }
 

@@ -22,9 +22,14 @@ public final class EnrichmentWorker: Sendable {
         public var defaultRetry: Duration
         /// Failed or crashed attempts after which a task is finished as failed.
         public var maxAttempts: Int
+        /// Entities a re-run by filter writes as tasks at a time, and at most in all.
+        public var filterPageSize: Int
+        public var filterMaxEntities: Int
 
         public init(workers: Int, queueSize: Int, lease: Duration, poll: Duration, maxDeferrals: Int, defaultRetry: Duration,
-                    maxAttempts: Int) {
+                    maxAttempts: Int, filterPageSize: Int = 250, filterMaxEntities: Int = 100_000) {
+            self.filterPageSize = filterPageSize
+            self.filterMaxEntities = filterMaxEntities
             self.workers = workers
             self.queueSize = queueSize
             self.lease = lease
@@ -71,6 +76,7 @@ public final class EnrichmentWorker: Sendable {
             group.addTask { await self.feed(queue) }
             group.addTask { await self.renewWaiting(queue) }
             group.addTask { await self.completeFinishedJobs() }
+            group.addTask { await self.expandFilterJobs() }
             for _ in 0..<configuration.workers {
                 group.addTask {
                     while let task = await queue.take() {
@@ -107,6 +113,26 @@ public final class EnrichmentWorker: Sendable {
                 logger.warning("could not claim work", metadata: ["error": "\(error)"])
                 await signal.wait(timeout: configuration.poll)
             }
+        }
+    }
+
+    /// Writes re-runs by filter as tasks, a page at a time whenever one runs low, waking the feeders after
+    /// each page. Looks at least once a second (new jobs wake it at once): a page lasts longer than that.
+    private func expandFilterJobs() async {
+        let interval = max(configuration.poll, .seconds(1))
+        while !Task.isCancelled {
+            do {
+                if try await store.expandNext(owner: instance, lease: configuration.lease, pageSize: configuration.filterPageSize,
+                                              maxEntities: configuration.filterMaxEntities, entities: entities) {
+                    signal.wake()
+                    continue
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("could not write a re-run's next page of tasks", metadata: ["error": "\(error)"])
+            }
+            await signal.wait(timeout: interval)
         }
     }
 

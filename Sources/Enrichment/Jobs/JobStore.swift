@@ -43,9 +43,31 @@ public struct JobStore: Sendable {
     /// A new job id: `job_` and 20 random base-32 characters.
     static func newJobID() -> String { randomID(prefix: "job_") }
 
-    /// Task ids sort by job, then by position, so a job's items page by `_id` range.
-    static func taskID(job: String, position: Int) -> String {
-        "\(job)/\(String(repeating: "0", count: max(0, 4 - String(position).count)))\(position)"
+    /// Digits of a position in the task ids of a job over a list of entities (at most 1000).
+    static let listPositionWidth = 4
+
+    /// Task ids sort by job, then by position, so a job's items page by `_id` range: positions are padded
+    /// to the job's width (`EnrichmentJob.positionWidth`), the same for all of a job's tasks.
+    static func taskID(job: String, position: Int, width: Int = listPositionWidth) -> String {
+        "\(job)/\(String(repeating: "0", count: max(0, width - String(position).count)))\(position)"
+    }
+
+    /// A queued task for the entity at `position` of a job, `turn` its place among the job's tasks of the
+    /// same media type.
+    static func taskDocument(job: EnrichmentJob, position: Int, key: EntityKey, turn: Int, priority: JobPriority) -> BSONDocument {
+        [
+            "_id": .string(taskID(job: job.id, position: position, width: job.positionWidth)),
+            "jobId": .string(job.id),
+            "entity": .string(key.description),
+            "force": .bool(job.force),
+            "priority": .int32(Int32(priority.rawValue)),
+            "turn": .int64(Int64(turn)),
+            "jobCreatedAt": .date(job.createdAt),
+            "state": .string(JobItem.State.queued.rawValue),
+            "dueAt": .date(job.createdAt),
+            "attempts": 0,
+            "deferrals": 0,
+        ]
     }
 
     /// Creates a job over `keys` (in order, without duplicates): the job document first, so a task that
@@ -74,19 +96,7 @@ public struct JobStore: Sendable {
         let models = keys.enumerated().map { position, key in
             let turn = turns[key.mediaType, default: 0]
             turns[key.mediaType] = turn + 1
-            return MongoCollection.WriteModel.insertOne([
-                "_id": .string(Self.taskID(job: job.id, position: position)),
-                "jobId": .string(job.id),
-                "entity": .string(key.description),
-                "force": .bool(force),
-                "priority": .int32(Int32(priority.rawValue)),
-                "turn": .int64(Int64(turn)),
-                "jobCreatedAt": .date(now),
-                "state": .string(JobItem.State.queued.rawValue),
-                "dueAt": .date(now),
-                "attempts": 0,
-                "deferrals": 0,
-            ])
+            return MongoCollection.WriteModel.insertOne(Self.taskDocument(job: job, position: position, key: key, turn: turn, priority: priority))
         }
         if !models.isEmpty {
             do {
@@ -103,9 +113,7 @@ public struct JobStore: Sendable {
 
     public func job(_ id: String) async throws -> EnrichmentJob? {
         guard let document = try await jobs.findOne(["_id": .string(id)]) else { return nil }
-        let stored = try jobs.decode(JobDocument.self, from: document)
-        return EnrichmentJob(id: stored._id, status: stored.status, force: stored.force, callbackUrl: stored.callbackUrl,
-                             total: stored.total, createdAt: stored.createdAt, completedAt: stored.completedAt)
+        return try jobs.decode(JobDocument.self, from: document).job
     }
 
     /// Per-outcome counts of a job, from its tasks.
@@ -149,9 +157,9 @@ public struct JobStore: Sendable {
     }
 
     /// One page of a job's items in request order, after position `after`.
-    public func items(_ jobID: String, after: Int?, limit: Int) async throws -> (items: [JobItem], next: Int?) {
-        let lower = after.map { Self.taskID(job: jobID, position: $0) } ?? "\(jobID)/"
-        let filter: BSONDocument = ["_id": [after == nil ? "$gte" : "$gt": .string(lower), "$lt": .string("\(jobID)0")]]
+    public func items(_ job: EnrichmentJob, after: Int?, limit: Int) async throws -> (items: [JobItem], next: Int?) {
+        let lower = after.map { Self.taskID(job: job.id, position: $0, width: job.positionWidth) } ?? "\(job.id)/"
+        let filter: BSONDocument = ["_id": [after == nil ? "$gte" : "$gt": .string(lower), "$lt": .string("\(job.id)0")]]
         let documents = try await tasks.find(filter, options: .init(sort: ["_id": 1], limit: limit + 1))
         let page = documents.prefix(limit)
         let stored = try page.map { try tasks.decode(TaskDocument.self, from: $0) }
@@ -317,7 +325,7 @@ public struct JobStore: Sendable {
     @discardableResult
     public func completeIfFinished(_ jobID: String, now: Date = Date()) async throws -> Bool {
         let queued = try await tasks.countDocuments(["jobId": .string(jobID), "state": .string(JobItem.State.queued.rawValue)])
-        guard queued == 0, let job = try await job(jobID), job.status == .running else { return false }
+        guard queued == 0, let job = try await job(jobID), job.status == .running, job.expansion?.done ?? true else { return false }
         let counts = try await counts(jobID)
         // The job document is written before its tasks: until they all are, it is not finished.
         guard counts.queued == 0, counts.finished == job.total else { return false }
@@ -399,6 +407,29 @@ struct JobDocument: Codable {
     var total: Int
     var createdAt: Date
     var completedAt: Date?
+    var filter: EntityFilter?
+    var expansion: ExpansionDocument?
+    var positionWidth: Int?
+
+    /// A filter job's expansion: where it stopped and who writes its next page.
+    struct ExpansionDocument: Codable {
+        var matched: Int
+        var done: Bool
+        /// The `_id` of the last entity written as a task.
+        var cursor: String?
+        /// The next `turn` of each media type (by name).
+        var turns: [String: Int]?
+        /// The process expanding it, and until when its lease runs.
+        var owner: String?
+        var until: Date?
+    }
+
+    var job: EnrichmentJob {
+        var job = EnrichmentJob(id: _id, status: status, force: force, callbackUrl: callbackUrl, total: total, createdAt: createdAt,
+                                completedAt: completedAt, filter: filter, expansion: expansion.map { .init(matched: $0.matched, done: $0.done) })
+        job.positionWidth = positionWidth ?? JobStore.listPositionWidth
+        return job
+    }
 }
 
 /// A task as `enrichment_tasks` holds it (its outbox fields, `event` and `relay`, are the relay's).

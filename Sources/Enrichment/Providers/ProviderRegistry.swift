@@ -63,6 +63,12 @@ public struct ProviderRegistry: Sendable {
         }
         self.enabled = enabled
         self.status = status
+        let names = status.filter(\.enabled).map(\.id.rawValue)
+        if names.isEmpty {
+            logger.warning("no cover provider is enabled: only entities' own imageUrl can give covers")
+        } else {
+            logger.info("cover providers enabled", metadata: ["providers": "\(names.joined(separator: ","))"])
+        }
         if let upcItemDB = enabled[.upcItemDB] as? UPCItemDBProvider {
             // Whoever needs the product (TMDb for a title, UPCitemdb for its images), the request is
             // UPCitemdb's: its breaker admits it and its answer is recorded there.

@@ -1,6 +1,7 @@
 import BSON
 import EnricherCore
 import Foundation
+import Logging
 import MongoDB
 import Resilience
 
@@ -11,6 +12,7 @@ import Resilience
 /// trip when several requests wait, and spaced by the limit's interval plus a safety margin so that
 /// arrivals at the provider keep their distance whatever the delay between a slot and its request.
 /// Slot times are wall-clock milliseconds: instances sharing a budget need synchronised clocks (NTP).
+/// Waits over a second and pauses are logged at notice once per occurrence, not once per waiting request.
 public actor ProviderBudget {
     public static let collectionName = "provider_budgets"
 
@@ -39,14 +41,20 @@ public actor ProviderBudget {
     /// The slot after those of the requests told to come back later (`admission(within:)`): the next
     /// one told so comes back after them.
     private var comeBackHorizon: Date?
+    private let logger: Logger
+    /// The last wait over a second: a wait over a second after a quiet spell starts a new occurrence (logged).
+    private var lastLongWait: Date?
+    /// The end of the pause this instance last logged: a pause asked for while one lasts is the same one.
+    private var loggedPauseUntil: Date?
 
     /// Slots reserved in one round trip at most.
     static let batch = 8
     /// Conditional updates lost to other instances before giving up on a reservation.
     static let attempts = 50
 
-    public init(name: String, egress: String, configuration: RateLimiter.Configuration, database: MongoDatabase) {
+    public init(name: String, egress: String, configuration: RateLimiter.Configuration, database: MongoDatabase, logger: Logger) {
         self.name = name
+        self.logger = logger
         key = "\(name)@\(egress)"
         self.configuration = configuration
         collection = database.collection(Self.collectionName)
@@ -82,6 +90,7 @@ public actor ProviderBudget {
         while true {
             let slot = try await reserve(longestPause: longestPause)
             let wait = slot.timeIntervalSinceNow
+            if wait > Self.longWait { await noteLongWait(wait) }
             if wait > 0 { try await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up)))) }
             if slack == 0 || -slot.timeIntervalSinceNow <= slack { return slot }
             try Task.checkCancellation()
@@ -102,15 +111,40 @@ public actor ProviderBudget {
         if next.timeIntervalSince(now) <= wait.seconds { return nil }
         let slot = max(next, comeBackHorizon ?? next)
         comeBackHorizon = slot.addingTimeInterval(interval.seconds)
+        noteLongWait(slot.timeIntervalSince(now))
         // Back a little before the slot, so that the claim's round trips do not leave it unused.
         return slot.addingTimeInterval(-wait.seconds / 2)
     }
 
-    /// The provider said "slow down": no request from any instance before `wait` has passed.
-    public func pause(for wait: Duration) async {
+    /// Why a budget pauses, as its log line says.
+    public enum PauseReason: Sendable {
+        /// A throttle answer (with its Retry-After, or the default pause).
+        case throttled
+        /// The provider's daily quota is used up until it renews.
+        case dailyQuotaUsedUp(limit: Int)
+    }
+
+    /// The provider said "slow down": no request from any instance before `wait` has passed. The pause is
+    /// logged when it starts; throttles arriving while it lasts (other requests in flight) only extend it.
+    public func pause(for wait: Duration, reason: PauseReason = .throttled) async {
+        let now = Date()
+        let pausedUntil = [loggedPauseUntil, lastSeen.pausedUntil.map(Self.date)].compactMap { $0 }.max()
+        let end = now.addingTimeInterval(wait.seconds)
+        if pausedUntil.map({ $0 <= now }) ?? true {
+            let metadata: Logger.Metadata = ["provider": "\(name)", "seconds": "\(Int(wait.seconds.rounded(.up)))",
+                                             "until": "\(end.ISO8601Format())"]
+            switch reason {
+            case .throttled:
+                logger.notice("provider paused at its request (throttle or Retry-After)", metadata: metadata)
+            case .dailyQuotaUsedUp(let limit):
+                logger.notice("provider's daily quota used up: no requests until it renews at midnight UTC",
+                              metadata: metadata.merging(["quota": "\(limit)"]) { $1 })
+            }
+        }
+        loggedPauseUntil = max(end, loggedPauseUntil ?? end)
         ahead = []
         known = nil
-        let until = Self.milliseconds(Date()) + Self.milliseconds(wait)
+        let until = Self.milliseconds(now) + Self.milliseconds(wait)
         let tolerance = Self.milliseconds(configuration.rate.emissionInterval * (configuration.burst - 1))
         lastSeen.pause(until: Self.instant(until))
         do {
@@ -121,6 +155,25 @@ public actor ProviderBudget {
         } catch {
             // The next reservation re-reads the document; the provider will say it again if need be.
         }
+    }
+
+    /// Waits longer than this are worth an operator's notice.
+    static let longWait: TimeInterval = 1
+    /// A wait over a second after this long without one is a new occurrence: at least a minute, and two of
+    /// the limit's intervals (a slow limit such as 6/min makes every request behind another wait).
+    private var quietSpell: TimeInterval { max(60, 2 * lastSeen.interval.seconds) }
+
+    /// Logs a wait over a second for a slot, once per occurrence: the first such wait after a quiet spell.
+    private func noteLongWait(_ wait: TimeInterval) {
+        guard wait > Self.longWait else { return }
+        let now = Date()
+        defer { lastLongWait = now }
+        if let lastLongWait, now.timeIntervalSince(lastLongWait) < quietSpell { return }
+        let rate = configuration.rate
+        logger.notice("requests wait over a second for the provider's rate budget", metadata: [
+            "provider": "\(name)", "wait": "\((wait * 10).rounded() / 10) s", "waiting": "\(waiting.count + inReservation)",
+            "rate": "\(rate.count) per \(rate.period)",
+        ])
     }
 
     public struct Status: Sendable {

@@ -34,12 +34,14 @@ public actor ProviderGuard {
     public nonisolated let budget: ProviderBudget
     private var breaker: CircuitBreaker
     private let origin = ContinuousClock.now
+    private let logger: Logger
 
-    public init(id: ProviderID, settings: Settings, budget: ProviderBudget, quota: QuotaLedger? = nil) {
+    public init(id: ProviderID, settings: Settings, budget: ProviderBudget, quota: QuotaLedger? = nil, logger: Logger) {
         self.id = id
         self.settings = settings
         self.budget = budget
         self.quota = quota
+        self.logger = logger
         inFlight = InFlightLimit(limit: settings.maxInFlight)
         breaker = CircuitBreaker(configuration: settings.breaker)
     }
@@ -52,6 +54,11 @@ public actor ProviderGuard {
         await budget.pause(for: retryAfter ?? settings.defaultPause)
     }
 
+    /// Today's quota is used up: no request from any instance until it renews.
+    nonisolated func quotaUsedUp(limit: Int) async {
+        await budget.pause(for: QuotaLedger.untilReset(), reason: .dailyQuotaUsedUp(limit: limit))
+    }
+
     // MARK: Breaker
 
     public enum Admission: Sendable {
@@ -62,7 +69,7 @@ public actor ProviderGuard {
 
     func admit() -> Admission {
         let at = now
-        switch breaker.permit(at: at) {
+        switch changingBreaker({ $0.permit(at: at) }) {
         case .allowed(let ticket): return .allowed(ticket)
         case .rejected(let retryAt): return .rejected(retryAfter: max(.zero, retryAt - at))
         }
@@ -74,7 +81,32 @@ public actor ProviderGuard {
         case .transient?: .failure
         case .throttled?, .configuration?, .circuitOpen?, .titleSourceUnavailable?, .interrupted?: .ignore
         }
-        breaker.record(outcome, for: ticket, duration: duration, at: now)
+        let at = now
+        changingBreaker { $0.record(outcome, for: ticket, duration: duration, at: at) }
+    }
+
+    /// Applies `change` to the breaker and logs the transition it made, if any: once per transition, at
+    /// notice, however many lookups were waiting on it.
+    @discardableResult
+    private func changingBreaker<T>(_ change: (inout CircuitBreaker) -> T) -> T {
+        let before = breaker.status.state
+        let result = change(&breaker)
+        let after = breaker.status
+        guard after.state != before else { return result }
+        var metadata: Logger.Metadata = ["provider": "\(id.rawValue)", "from": "\(before.rawValue)"]
+        switch after.state {
+        case .open:
+            if let rate = after.failureRate { metadata["failureRate"] = "\(Int((rate * 100).rounded())) %" }
+            if let rate = after.slowCallRate { metadata["slowCallRate"] = "\(Int((rate * 100).rounded())) %" }
+            if let probe = after.nextProbeAt { metadata["probeIn"] = "\(max(.zero, probe - now).components.seconds) s" }
+            metadata["opens"] = "\(after.consecutiveOpens)"
+            logger.notice("circuit breaker opened: the provider is skipped until its probe", metadata: metadata)
+        case .halfOpen:
+            logger.notice("circuit breaker half-open: probing the provider", metadata: metadata)
+        case .closed:
+            logger.notice("circuit breaker closed: the provider is called again", metadata: metadata)
+        }
+        return result
     }
 
     // MARK: Status
@@ -91,7 +123,7 @@ public actor ProviderGuard {
     public func status() async -> Status {
         let budget = await self.budget.status()
         let at = now
-        breaker.tick(at: at)
+        changingBreaker { $0.tick(at: at) }
         let status = breaker.status
         return Status(
             breaker: status,
@@ -168,9 +200,8 @@ struct GuardedFetcher: HTTPFetching {
             do { taken = try await quota.take() } catch { return .failed(.unavailable("daily quota ledger: \(error)")) }
             guard taken else {
                 // Used up for today: no more requests (nor ledger updates) until the quota renews.
-                let untilReset = QuotaLedger.untilReset()
-                await guardian.pause(for: untilReset)
-                return .final(Self.throttled(request, retryAfter: untilReset.components.seconds))
+                await guardian.quotaUsedUp(limit: quota.limit)
+                return .final(Self.throttled(request, retryAfter: QuotaLedger.untilReset().components.seconds))
             }
         }
         do {

@@ -161,6 +161,8 @@ public final class ScanService: Sendable {
                                                               "nextRun": "\(next.ISO8601Format())"])
                 }
                 group.addTask { await trigger.run { _ in await self.startScheduled() } }
+            } else {
+                logger.info("scheduled scans are off (ENRICHER_SCAN_SCHEDULE=off); POST /v1/scans starts one")
             }
             for await run in started {
                 group.addTask { await self.supervise(run, owner: "\(self.instance)/\(run.id)") }

@@ -1,6 +1,7 @@
 import EnricherCore
 @testable import Enrichment
 import Foundation
+import Logging
 import MongoDB
 import Resilience
 import Testing
@@ -11,15 +12,16 @@ struct ProviderGuardTests {
     static let book = LookupQuery(mediaType: .books, isbn: "9780980200447")
 
     static func guardian(_ database: MongoDatabase, rate: RateLimiter.Configuration = .init(rate: .perSecond(1000)), minimumCalls: Int = 10,
-                         wait: Duration = .seconds(30), retries: Int = 1, maxInFlight: Int = 8) -> ProviderGuard {
+                         wait: Duration = .seconds(30), retries: Int = 1, maxInFlight: Int = 8, logger: Logger = .quiet) -> ProviderGuard {
         ProviderGuard(id: .openLibrary, settings: .init(
             breaker: .init(slidingWindowSize: minimumCalls, minimumCalls: minimumCalls, waitDuration: wait, permittedCallsInHalfOpen: 1),
             retry: .init(maxAttempts: retries, base: .milliseconds(10), cap: .milliseconds(50)),
-            defaultPause: .seconds(5), maxInFlight: maxInFlight), budget: budget(database, .openLibrary, rate))
+            defaultPause: .seconds(5), maxInFlight: maxInFlight), budget: budget(database, .openLibrary, rate), logger: logger)
     }
 
-    static func budget(_ database: MongoDatabase, _ id: ProviderID, _ rate: RateLimiter.Configuration = .init(rate: .perSecond(1000))) -> ProviderBudget {
-        ProviderBudget(name: id.rawValue, egress: "test", configuration: rate, database: database)
+    static func budget(_ database: MongoDatabase, _ id: ProviderID, _ rate: RateLimiter.Configuration = .init(rate: .perSecond(1000)),
+                       logger: Logger = .quiet) -> ProviderBudget {
+        ProviderBudget(name: id.rawValue, egress: "test", configuration: rate, database: database, logger: logger)
     }
 
     /// A fake provider and a database of its own for the guard's budget.
@@ -90,7 +92,7 @@ struct ProviderGuardTests {
             fake.scenario = .throttle(retryAfter: "2")
             let guardian = ProviderGuard(id: .musicBrainz, settings: .init(
                 breaker: .init(), retry: .init(maxAttempts: 1), defaultPause: .seconds(5), maxInFlight: 8),
-                budget: Self.budget(database, .musicBrainz))
+                budget: Self.budget(database, .musicBrainz), logger: .quiet)
             let registry = ProviderRegistry(settings: fake.settings, fetcher: LoopbackHTTP.shared, logger: .quiet,
                                             guards: [.musicBrainz: guardian], callBudget: .seconds(10))
             let provider = try #require(registry.enabled[.musicBrainz])
@@ -175,7 +177,7 @@ struct ProviderGuardTests {
             func registry() -> ProviderRegistry {
                 let guardian = ProviderGuard(id: .upcItemDB, settings: .init(
                     breaker: .init(), retry: .init(maxAttempts: 1), defaultPause: .seconds(5), maxInFlight: 8),
-                    budget: Self.budget(database, .upcItemDB), quota: QuotaLedger(database: database, provider: .upcItemDB, limit: 3))
+                    budget: Self.budget(database, .upcItemDB), quota: QuotaLedger(database: database, provider: .upcItemDB, limit: 3), logger: .quiet)
                 return ProviderRegistry(settings: fake.settings, fetcher: LoopbackHTTP.shared, logger: .quiet, guards: [.upcItemDB: guardian])
             }
             func lookUp(_ registry: ProviderRegistry) async -> ProviderFailure? {

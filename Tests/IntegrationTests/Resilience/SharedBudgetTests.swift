@@ -2,6 +2,7 @@ import EnricherApp
 import EnricherCore
 import Enrichment
 import Foundation
+import Logging
 import MongoDB
 import Resilience
 import Testing
@@ -16,7 +17,7 @@ struct SharedBudgetTests {
     static func budgets(_ count: Int, on database: MongoDatabase, name: String = "fake") -> [ProviderBudget] {
         (0..<count).map { _ in
             ProviderBudget(name: name, egress: "test", configuration: .init(rate: .init(20, per: .seconds(1)), burst: 1, margin: margin),
-                           database: database)
+                           database: database, logger: .quiet)
         }
     }
 
@@ -55,8 +56,8 @@ struct SharedBudgetTests {
     func egressIdentities() async throws {
         try await TestDatabase.with("budget") { database in
             let configuration = RateLimiter.Configuration(rate: .init(1, per: .seconds(10)))
-            let one = ProviderBudget(name: "fake", egress: "ip-a", configuration: configuration, database: database)
-            let two = ProviderBudget(name: "fake", egress: "ip-b", configuration: configuration, database: database)
+            let one = ProviderBudget(name: "fake", egress: "ip-a", configuration: configuration, database: database, logger: .quiet)
+            let two = ProviderBudget(name: "fake", egress: "ip-b", configuration: configuration, database: database, logger: .quiet)
             let start = Date()
             _ = try await one.take()
             let slot = try await two.take()

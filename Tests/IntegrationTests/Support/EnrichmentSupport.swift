@@ -146,10 +146,12 @@ final class ServeProcess: @unchecked Sendable {
         client = TestClient(port: port, apiKey: TestService.apiKey)
     }
 
-    /// The last lines the process printed (without the start-up line listing every setting).
+    /// Everything the process printed so far.
+    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    /// The last lines the process printed.
     func logTail(_ count: Int = 30) -> String {
-        let text = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").filter { !$0.hasSuffix("] starting") }.suffix(count).joined(separator: "\n")
+        log.split(separator: "\n").suffix(count).joined(separator: "\n")
     }
 
     /// Waits until `/healthz` answers.

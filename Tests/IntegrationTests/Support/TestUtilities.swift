@@ -38,15 +38,17 @@ enum FreePort {
     }
 }
 
-/// Runs a program to completion; returns its exit status and everything it printed.
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+/// Runs a program to completion; returns its exit status and everything it printed (only its standard
+/// output with `standardErrorToo: false`, for output that is a document; libmongoc may warn on standard error).
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                standardErrorToo: Bool = true) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
     let pipe = Pipe()
     process.standardOutput = pipe
-    process.standardError = pipe
+    process.standardError = standardErrorToo ? pipe : FileHandle.nullDevice
     try process.run()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
