@@ -55,7 +55,7 @@ struct EventStream: Sendable {
             let newest = try await streams.log.newest()
             var sent = 0
             var final: LoggedEvent?
-            while cursor < newest, final == nil {
+            while cursor < newest, final == nil, !streams.isClosing {
                 let page = try await streams.log.read(jobID: jobID, after: cursor, through: newest, limit: settings.pageSize)
                 for logged in page {
                     if jobID != nil, logged.event.type == .jobCompleted {
@@ -67,6 +67,8 @@ struct EventStream: Sendable {
                 }
                 cursor = page.count == settings.pageSize ? page[page.count - 1].sequence : newest
             }
+            // Shutting down part-way through: the client resumes from the last id it got.
+            guard !streams.isClosing else { return }
             if let jobID {
                 if sent > 0 || final != nil { try await output.send(try await progress(jobID)) }
                 if let final {
