@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "EnricherApp", "EnricherCore", "Enrichment", "Outbound", "Images", "MongoDB", "BSON", "HTTPCore", "SeededRandom",
+                "EnricherApp", "EnricherAPI", "EnricherCore", "Enrichment", "Outbound", "Images", "MongoDB", "BSON", "HTTPCore", "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

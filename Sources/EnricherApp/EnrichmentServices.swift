@@ -195,8 +195,9 @@ struct EnrichmentServices: Sendable {
         scans = ScanService(settings: Self.scanSettings(configuration), store: ScanStore(database: database), jobs: jobs,
                             entities: entities, signal: signal, mediaTypes: chains.mediaTypes(servedBy: Set(registry.enabled.keys)),
                             logger: logger)
-        webhooks = WebhookDispatcher(settings: Self.webhookSettings(configuration), store: WebhookStore(database: database), jobs: jobs,
-                                     client: client, events: eventSignal, onAttempt: WebhookMetrics(metrics: metrics).attempted, logger: logger)
+        webhooks = WebhookDispatcher(settings: Self.webhookSettings(configuration), store: WebhookStore(database: database),
+                                     log: EventLog(database: database), jobs: jobs, client: client, events: eventSignal,
+                                     onAttempt: WebhookMetrics(metrics: metrics).attempted, logger: logger)
     }
 
     func ensureIndexes() async throws {
@@ -204,6 +205,7 @@ struct EnrichmentServices: Sendable {
         try await covers.ensureIndexes()
         try await scans.ensureIndexes()
         try await webhooks.store.ensureIndexes()
+        try await webhooks.log.ensureIndexes()
     }
 
     /// Stops the transfer and image threads (after the workers have stopped). Joining them blocks until

@@ -46,6 +46,7 @@ public struct Configuration: Sendable {
     public var resilience: Resilience
     public var scans: Scans
     public var webhooks: Webhooks
+    public var events: Events
     public var apiKeys: [String]
     /// Keys that open `GET /metrics` and nothing else.
     public var metricsKeys: [String]
@@ -113,6 +114,7 @@ public struct Configuration: Sendable {
         resilience = try Resilience(reader, providers: providerKeys)
         scans = try Scans(reader, now: now)
         webhooks = try Webhooks(reader)
+        events = try Events(reader)
         apiKeys = try Self.keys(.apiKeys, reader)
         metricsKeys = try Self.keys(.metricsKeys, reader)
         logLevel = try reader.string(.logLevel).lowercased()

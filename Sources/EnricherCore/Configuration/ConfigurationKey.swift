@@ -115,6 +115,9 @@ extension ConfigurationKey {
             ConfigurationSection("Callbacks, webhooks and the catalog's inbound webhook",
                 "Where events go, how they are signed and retried, and the catalog's signed webhook ([webhooks](webhooks.md)).",
                 webhooks),
+            ConfigurationSection("Live event streams",
+                "The server-sent event streams of a job's progress and of every event ([live events](events.md)).",
+                events),
         ]
     }
 

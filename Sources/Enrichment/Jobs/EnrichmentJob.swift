@@ -92,6 +92,13 @@ public struct EnrichmentJob: Sendable, Equatable {
         /// Every page is written: `total` is final.
         public var done: Bool
     }
+
+    /// Finished share of the job with `counts`, in whole percent (an empty job is done); while a filter's
+    /// tasks are still being written, of those it matched (and below 100 until they all are).
+    public func percent(_ counts: JobCounts) -> Int {
+        guard let expansion, !expansion.done else { return total == 0 ? 100 : counts.finished * 100 / total }
+        return min(99, counts.finished * 100 / max(1, expansion.matched, total))
+    }
 }
 
 /// One entity's place in a job.
