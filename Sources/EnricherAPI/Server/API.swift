@@ -51,6 +51,8 @@ extension APIHandler {
         ProviderRoutes(registry: dependencies.registry, chains: dependencies.chains,
                        selection: configuration.images.selection, outbound: configuration.outbound).register(in: &router)
         ImageRoutes(covers: dependencies.covers).register(in: &router)
+        CatalogSummaryRoutes(entities: dependencies.entities, covers: dependencies.covers, limits: configuration.limits).register(in: &router)
+        StatusPageRoutes().register(in: &router)
         ScanRoutes(scans: dependencies.scans, limits: configuration.limits).register(in: &router)
         WebhookRoutes(store: dependencies.webhooks, limits: configuration.limits).register(in: &router)
         InboundRoutes(configuration: configuration, entities: dependencies.entities, jobs: dependencies.jobs,
