@@ -68,12 +68,8 @@ struct CatalogSummaryRoutes: Sendable {
 
     @Sendable func summary(_ request: RouteRequest) async throws -> HTTPResponse {
         let maximum = limits.listMaxLimit
-        let coverCount = try request.query("covers", "covers must be a whole number from 0 to \(maximum), got '%@'") {
-            Int($0).flatMap { (0...maximum).contains($0) ? $0 : nil }
-        } ?? min(12, maximum)
-        let reasonCount = try request.query("reasons", "reasons must be a whole number from 1 to \(maximum), got '%@'") {
-            Int($0).flatMap { (1...maximum).contains($0) ? $0 : nil }
-        } ?? min(20, maximum)
+        let coverCount = try request.integer("covers", in: 0...maximum, default: min(12, maximum))
+        let reasonCount = try request.integer("reasons", in: 1...maximum, default: min(20, maximum))
         async let counts = entities.countsByMediaTypeAndStatus()
         async let failures = entities.failureGroups(sample: limits.summaryFailureSample, limit: reasonCount)
         async let latest = covers.latest(limit: coverCount)
