@@ -11,6 +11,7 @@ Exit status 0 when every check passes; otherwise 1, with what failed on stderr. 
 was seen goes to stdout either way.
 """
 import argparse
+import base64
 import json
 import os
 import select
@@ -52,6 +53,8 @@ class DevTools:
         self.next_id = 0
         self.events = []
         self.session = None
+        # Called with each request the Fetch domain paused (see --no-event-stream).
+        self.paused = None
 
     def close(self):
         try:
@@ -85,21 +88,31 @@ class DevTools:
         message, _, self.buffer = self.buffer.partition(b"\0")
         return json.loads(message)
 
-    def send(self, method, params=None, session=True, timeout=30):
+    def post(self, method, params=None, session=True):
+        """Sends a command; returns its id without waiting for the answer."""
         self.next_id += 1
         message = {"id": self.next_id, "method": method, "params": params or {}}
         if session and self.session:
             message["sessionId"] = self.session
         os.write(self.to_browser, json.dumps(message).encode() + b"\0")
+        return self.next_id
+
+    def send(self, method, params=None, session=True, timeout=30):
+        sent = self.post(method, params, session)
         deadline = time.monotonic() + timeout
         while True:
             reply = self._read_message(deadline)
-            if reply.get("id") == self.next_id:
+            if reply.get("id") == sent:
                 if "error" in reply:
                     raise Failure(f"{method}: {reply['error']}")
                 return reply.get("result", {})
             if "method" in reply:
-                self.events.append(reply)
+                self._event(reply)
+
+    def _event(self, event):
+        self.events.append(event)
+        if event["method"] == "Fetch.requestPaused" and self.paused:
+            self.paused(self, event["params"])
 
     def drain_events(self):
         """Events that arrived while no command was waiting."""
@@ -109,7 +122,7 @@ class DevTools:
                 return
             message = self._read_message(time.monotonic() + 1)
             if "method" in message:
-                self.events.append(message)
+                self._event(message)
 
     def attach_to_page(self):
         targets = self.send("Target.getTargets", session=False)["targetInfos"]
@@ -139,9 +152,16 @@ class DevTools:
         self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": min(max(full, height), 8000), "deviceScaleFactor": 1, "mobile": mobile})
         self.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
-        import base64
         with open(path, "wb") as file:
             file.write(base64.b64decode(data))
+
+
+def press(browser, key):
+    """One key pressed and released, as a keyboard sends it."""
+    codes = {"Enter": ("Enter", 13, "\r"), " ": ("Space", 32, " ")}
+    code, virtual, text = codes[key]
+    browser.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": key, "code": code, "windowsVirtualKeyCode": virtual, "text": text})
+    browser.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": key, "code": code, "windowsVirtualKeyCode": virtual})
 
 
 PROGRESS = """(() => {
@@ -179,16 +199,32 @@ def run(arguments, report):
         browser.send("Page.addScriptToEvaluateOnNewDocument", {"source":
             "window.__violations = []; document.addEventListener('securitypolicyviolation',"
             " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"})
+        if arguments.no_event_stream:
+            # As a service without event streams answers: 404 problem+json. The page must poll instead.
+            problem = json.dumps({"type": "urn:enricher:problem:not-found", "title": "Not found", "status": 404, "detail": "no such resource"})
+            def refuse_streams(devtools, request):
+                report["streams_refused"] = report.get("streams_refused", 0) + 1
+                devtools.post("Fetch.fulfillRequest", {"requestId": request["requestId"], "responseCode": 404,
+                    "responseHeaders": [{"name": "Content-Type", "value": "application/problem+json"}],
+                    "body": base64.b64encode(problem.encode()).decode()})
+            browser.paused = refuse_streams
+            browser.send("Fetch.enable", {"patterns": [{"urlPattern": "*/events*"}]})
         browser.send("Emulation.setDeviceMetricsOverride", {"width": 1100, "height": 900, "deviceScaleFactor": 1, "mobile": False})
         browser.send("Page.navigate", {"url": arguments.url})
         browser.wait_for("document.readyState === 'complete' && !!document.getElementById('api-key')", "the page to load", 20)
 
+        # A wrong key first: refused with the service's reason, and not kept.
+        browser.evaluate("document.getElementById('api-key').focus()")
+        browser.send("Input.insertText", {"text": "not-the-key-" + "x" * 20})
+        press(browser, "Enter")
+        report["wrong_key_error"] = browser.wait_for("document.getElementById('key-error').textContent", "the page to refuse a wrong key", 15)
+        if "not valid" not in report["wrong_key_error"] or browser.evaluate("sessionStorage.length"):
+            raise Failure(f"a wrong key was not refused with the service's detail, or was kept: {report['wrong_key_error']}")
+
         # The key, typed into the page's own form and sent with Enter, as an operator would.
         browser.evaluate("document.getElementById('api-key').focus()")
         browser.send("Input.insertText", {"text": arguments.key})
-        for kind in ("keyDown", "keyUp"):
-            browser.send("Input.dispatchKeyEvent", {"type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13,
-                                                     "text": "\r" if kind == "keyDown" else ""})
+        press(browser, "Enter")
         browser.wait_for("!document.getElementById('main').hidden", "the page to accept the key", 15)
         report["stored_in_session_storage"] = browser.evaluate("sessionStorage.getItem('enricher.apiKey') !== null")
         report["stored_in_local_storage"] = browser.evaluate("localStorage.length")
@@ -221,7 +257,29 @@ def run(arguments, report):
         report["thumbnail"] = browser.wait_for(THUMBNAIL, "a cover thumbnail to load", 20)
         if not report["thumbnail"]["src"].startswith("/v1/images/"):
             raise Failure(f"the thumbnail does not come from /v1/images: {report['thumbnail']}")
+        browser.drain_events()
+        report["event_stream_requests"] = sum(1 for e in browser.events if e["method"] == "Network.requestWillBeSent"
+                                              and e["params"]["request"]["url"].endswith("/events"))
+        report["job_polls"] = sum(1 for e in browser.events if e["method"] == "Network.requestWillBeSent"
+                                  and f"/v1/enrichments/{arguments.job}?" in e["params"]["request"]["url"])
+        if arguments.no_event_stream and not report.get("streams_refused"):
+            raise Failure("the page never asked for the event stream")
         report["announced"] = browser.evaluate("document.getElementById('progress-announcer').textContent")
+
+        # The re-run form with the keyboard: tick books and failed with Space, count with Enter. The
+        # answer is either a count or the service's problem detail, shown where the form is.
+        for box in ("rerun-mediaTypes-books", "rerun-statuses-failed"):
+            browser.evaluate(f"document.getElementById('{box}').focus()")
+            press(browser, " ")
+        if not browser.evaluate("document.getElementById('rerun-mediaTypes-books').checked && document.getElementById('rerun-statuses-failed').checked"):
+            raise Failure("Space did not tick the re-run form's checkboxes")
+        browser.evaluate("document.querySelector('#rerun-form button[value=\"dry-run\"]').focus()")
+        press(browser, "Enter")
+        report["dry_run"] = browser.wait_for(
+            "(() => { const r = document.getElementById('rerun-result').textContent, e = document.getElementById('rerun-error').textContent;"
+            " return (e || (r && !r.endsWith('…'))) ? {result: r, error: e} : null; })()", "the dry run's answer", 15)
+        if report["dry_run"]["error"] and not report["dry_run"]["error"].startswith("The dry run failed: "):
+            raise Failure(f"the dry run's error does not carry the service's detail: {report['dry_run']}")
 
         os.makedirs(os.path.dirname(os.path.abspath(arguments.screenshot)), exist_ok=True)
         browser.screenshot(arguments.screenshot, 1100)
@@ -266,6 +324,8 @@ def main():
     parser.add_argument("--found", type=int, required=True, help="how many entities the catalog counts as found once the job is done")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--no-event-stream", action="store_true",
+                        help="answer the page's event-stream requests 404, as a service without them: it must poll")
     arguments = parser.parse_args()
     report = {}
     try:

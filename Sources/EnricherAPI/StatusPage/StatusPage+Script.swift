@@ -39,8 +39,10 @@ extension StatusPage {
     let body = null;
     try { body = await response.json(); } catch (_) { /* not JSON */ }
     let detail = body && typeof body.detail === "string" && body.detail ? body.detail : `${response.status} ${response.statusText}`.trim();
-    if (body && Array.isArray(body.errors) && body.errors.length) {
-      detail += " (" + body.errors.slice(0, 5).map((e) => `${e.pointer || ""}: ${e.detail || ""}`).join("; ") + ")";
+    // Per-field errors the detail does not already spell out are added to it.
+    const errors = body && Array.isArray(body.errors) ? body.errors.filter((e) => e && !detail.includes(e.detail || "")) : [];
+    if (errors.length) {
+      detail += " (" + errors.slice(0, 5).map((e) => `${e.pointer || ""}: ${e.detail || ""}`).join("; ") + ")";
     }
     return new ApiError(response.status, detail, body);
   }

@@ -24,20 +24,22 @@ struct StatusPageBrowserTests {
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    @Test("Chromium shows a running job's progress move to 100 % and a cover thumbnail load, asking nothing but this service")
-    func liveProgress() async throws {
+    @Test("Chromium shows a running job's progress move to 100 % and a cover thumbnail load, asking nothing but this service",
+          arguments: [Progress.eventStream, .polling])
+    func liveProgress(_ progress: Progress) async throws {
         let chromium = try Self.chromium()
         let python = try #require(Self.executable("python3"), "python3 is not on PATH")
-        let screenshot = Self.output.appendingPathComponent("status-page.png")
+        let screenshot = Self.output.appendingPathComponent(progress.screenshot)
+        let phone = Self.output.appendingPathComponent(progress.screenshot.replacingOccurrences(of: ".png", with: "-phone.png"))
         try FileManager.default.createDirectory(at: Self.output, withIntermediateDirectories: true)
-        for name in ["status-page.png", "status-page-phone.png"] { try? FileManager.default.removeItem(at: Self.output.appendingPathComponent(name)) }
+        for file in [screenshot, phone] { try? FileManager.default.removeItem(at: file) }
         try await FakeWorld.with { world in
             // One worker and slow answers: the job takes several seconds, so the page sees it run.
             world[.openLibrary].scenario = .slow(.milliseconds(250))
             var environment = world.environment
             environment[ConfigurationKey.workers.name] = "1"
             try await TestService.with(environment) { service in
-                let books = (0..<24).map { index -> (MediaType, String, [String: Any]) in
+                let books = (0..<20).map { index -> (MediaType, String, [String: Any]) in
                     (.books, "shown-\(index)", ["title": "Shown book \(index)", "isbn": Identifiers.isbn13(600 + index)])
                 }
                 let job = try await service.enrich(books)
@@ -45,19 +47,31 @@ struct StatusPageBrowserTests {
                 let started = clock.now
                 let result = try await Self.run(python, [
                     Self.script, "--url", "http://127.0.0.1:\(service.client.port)/ui", "--key", TestService.apiKey, "--job", job,
-                    "--found", "24", "--screenshot", screenshot.path, "--chromium", chromium, "--timeout", "60",
-                ])
+                    "--found", "20", "--screenshot", screenshot.path, "--chromium", chromium, "--timeout", "60",
+                ] + progress.arguments)
                 #expect(result.status == 0, "status_page_check.py failed:\n\(result.output)")
                 #expect(clock.now - started < .seconds(90), "the browser check took \(clock.now - started)")
                 // The page's own view of the job agrees with the API's.
                 let finished = try await service.client.job(job)
-                #expect(finished.status == "completed" && finished.counts["found"] == 24, "\(finished)")
+                #expect(finished.status == "completed" && finished.counts["found"] == 20, "\(finished)")
             }
         }
-        for name in ["status-page.png", "status-page-phone.png"] {
-            let size = (try? FileManager.default.attributesOfItem(atPath: Self.output.appendingPathComponent(name).path)[.size] as? Int) ?? 0
-            #expect(size > 10_000, "\(name) is missing or empty (\(size) bytes)")
+        for file in [screenshot, phone] {
+            let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
+            #expect(size > 10_000, "\(file.lastPathComponent) is missing or empty (\(size) bytes)")
         }
+    }
+
+    /// How the page learns of progress.
+    enum Progress: CustomTestStringConvertible, Sendable {
+        /// `GET /v1/enrichments/{id}/events`, read with fetch().
+        case eventStream
+        /// The browser answers the stream 404, as a service without it would: the page polls the job.
+        case polling
+
+        var arguments: [String] { self == .polling ? ["--no-event-stream"] : [] }
+        var screenshot: String { self == .polling ? "status-page-polling.png" : "status-page.png" }
+        var testDescription: String { self == .polling ? "polling when there is no event stream" : "over the event stream" }
     }
 
     /// Runs a program to its end without holding a thread of the cooperative pool (the service under
