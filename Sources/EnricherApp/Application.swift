@@ -9,12 +9,14 @@ import UnixSignals
 
 /// The composition root: builds every part of the service from the configuration, checks the database
 /// before anything listens, and runs the parts as one `ServiceGroup`: the database first and the HTTP
-/// server last, so that shutdown stops taking requests first and lets go of the database last.
+/// server last, so that shutdown stops taking requests first and lets go of the database last (only the
+/// live event streams, which never end by themselves, are ended before the server stops).
 public final class Application: Sendable {
     public let configuration: Configuration
     public let database: MongoDatabase
     private let enrichment: EnrichmentServices
     private let server: HTTPServer
+    private let streams: EventStreams
     private let group: ServiceGroup
 
     /// Connects to the database (retrying for `ENRICHER_DB_STARTUP_TIMEOUT_SECONDS`), ensures indexes
@@ -53,11 +55,15 @@ public final class Application: Sendable {
         self.database = database
         self.enrichment = enrichment
 
+        let events = configuration.events
+        let streams = EventStreams(settings: .init(heartbeat: events.heartbeat, poll: events.poll, maxStreams: events.maxStreams, pageSize: events.pageSize),
+                                   log: enrichment.webhooks.log, jobs: enrichment.jobs, logged: enrichment.webhooks.logged)
+        self.streams = streams
         let http = configuration.http
         let api = APIHandler(APIDependencies(
             configuration: configuration, entities: EntityRepository(database: database), jobs: enrichment.jobs,
             covers: enrichment.covers, scans: enrichment.scans, webhooks: enrichment.webhooks.store,
-            registry: enrichment.registry, chains: enrichment.chains, signal: enrichment.signal,
+            registry: enrichment.registry, chains: enrichment.chains, signal: enrichment.signal, streams: streams,
             readiness: { [probe = database.probe] in try probe.check() },
             isTransient: { ($0 as? MongoError)?.isTransient ?? false }))
         server = HTTPServer(configuration: HTTPServerConfiguration(
@@ -82,6 +88,9 @@ public final class Application: Sendable {
             BackgroundWork("scans") { await enrichment.scans.run() },
             BackgroundWork("webhook relay and delivery") { await enrichment.webhooks.run() },
             server,
+            // After the server, so shutdown reaches it first: event streams (which never end by themselves)
+            // end before the server waits for its requests to finish.
+            Resource("event streams") { streams.close() },
         ]
         group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
@@ -118,6 +127,9 @@ public final class Application: Sendable {
 
     /// Requests being handled right now.
     public var requestsInFlight: Int { server.requestsInFlight }
+
+    /// Event streams open right now.
+    public var openEventStreams: Int { streams.open }
 }
 
 /// Background work that runs until the group shuts down, then is cancelled (and gives its work back).

@@ -189,7 +189,8 @@ struct EnrichmentServices: Sendable {
         scans = ScanService(settings: Self.scanSettings(configuration), store: ScanStore(database: database), jobs: jobs,
                             entities: entities, signal: signal, mediaTypes: chains.mediaTypes(servedBy: Set(registry.enabled.keys)),
                             logger: logger)
-        webhooks = WebhookDispatcher(settings: Self.webhookSettings(configuration), store: WebhookStore(database: database), jobs: jobs,
+        webhooks = WebhookDispatcher(settings: Self.webhookSettings(configuration), store: WebhookStore(database: database),
+                                     log: EventLog(database: database), jobs: jobs,
                                      client: client, events: eventSignal, logger: logger)
     }
 
@@ -198,6 +199,7 @@ struct EnrichmentServices: Sendable {
         try await covers.ensureIndexes()
         try await scans.ensureIndexes()
         try await webhooks.store.ensureIndexes()
+        try await webhooks.log.ensureIndexes()
     }
 
     /// Stops the transfer and image threads (after the workers have stopped). Joining them blocks until

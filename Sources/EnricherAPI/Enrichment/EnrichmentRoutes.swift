@@ -54,8 +54,7 @@ struct EnrichmentRoutes: Sendable {
             try container.encode(job.completedAt, forKey: .completedAt)
             try container.encode(job.total, forKey: .total)
             try container.encode(counts, forKey: .counts)
-            let percent = job.total == 0 ? 100 : counts.finished * 100 / job.total
-            try container.encode(percent, forKey: .percent)
+            try container.encode(job.percent(counts), forKey: .percent)
             if let rejected { try container.encode(rejected, forKey: .rejected) }
             if let items {
                 try container.encode(items, forKey: .items)
@@ -109,27 +108,21 @@ struct EnrichmentRoutes: Sendable {
 
     @Sendable func get(_ request: RouteRequest) async throws -> HTTPResponse {
         let id = request.parameters["id"] ?? ""
-        guard var job = try await jobs.job(id) else {
+        guard let job = try await jobs.job(id) else {
             throw Problem(.notFound, detail: "no enrichment job \(id)")
         }
         let limit = try request.pageLimit(limits)
         let after = try request.query("cursor", "cursor '%@' is not one this API gave out; pass nextCursor from the previous page unchanged") {
             Int($0).flatMap { $0 >= 0 ? $0 : nil }
         }
-        async let counts = jobs.counts(id)
+        async let settled = jobs.settle(job)
         async let page = jobs.items(id, after: after, limit: limit)
         let items = try await page.items.map { item in
             Item(mediaType: item.key.mediaType.rawValue, id: item.key.id, state: item.state.rawValue, outcome: item.outcome?.rawValue,
                  detail: item.detail, attempts: item.attempts, finishedAt: item.finishedAt)
         }
-        let finishedCounts = try await counts
-        if job.status == .running, finishedCounts.queued == 0 {
-            // Every item is done but the worker of the last one has not marked the job completed yet
-            // (or died before it could): complete it now, so the job never reads running with nothing left.
-            try await jobs.completeIfFinished(id)
-            job = try await jobs.job(id) ?? job
-        }
-        let view = JobView(job: job, counts: finishedCounts, items: items, nextCursor: try await page.next.map(String.init))
+        let (current, counts) = try await settled
+        let view = JobView(job: current, counts: counts, items: items, nextCursor: try await page.next.map(String.init))
         return JSONResponse.make(statusCode: .ok, body: view)
     }
 }

@@ -14,6 +14,8 @@ public struct APIDependencies: Sendable {
     public var chains: ProviderChains
     /// Wakes the workers when a job is queued.
     public var signal: WorkSignal
+    /// The live event streams (the composition root closes them at shutdown).
+    public var streams: EventStreams
     /// Throws when the service cannot do its work (`/readyz`).
     public var readiness: @Sendable () async throws -> Void
     /// True for errors that mean "unavailable for now" (answered 503 with Retry-After).
@@ -21,7 +23,7 @@ public struct APIDependencies: Sendable {
 
     public init(configuration: Configuration, entities: EntityRepository, jobs: JobStore, covers: CoverStore, scans: ScanService,
                 webhooks: WebhookStore, registry: ProviderRegistry, chains: ProviderChains,
-                signal: WorkSignal, readiness: @escaping @Sendable () async throws -> Void,
+                signal: WorkSignal, streams: EventStreams, readiness: @escaping @Sendable () async throws -> Void,
                 isTransient: @escaping @Sendable (any Error) -> Bool) {
         self.configuration = configuration
         self.entities = entities
@@ -32,6 +34,7 @@ public struct APIDependencies: Sendable {
         self.registry = registry
         self.chains = chains
         self.signal = signal
+        self.streams = streams
         self.readiness = readiness
         self.isTransient = isTransient
     }
@@ -50,6 +53,7 @@ extension APIHandler {
                          callbacksSigned: !configuration.webhooks.callbackSecrets.isEmpty).register(in: &router)
         ProviderRoutes(registry: dependencies.registry, chains: dependencies.chains,
                        selection: configuration.images.selection, outbound: configuration.outbound).register(in: &router)
+        EventRoutes(streams: dependencies.streams).register(in: &router)
         ImageRoutes(covers: dependencies.covers).register(in: &router)
         CatalogSummaryRoutes(entities: dependencies.entities, covers: dependencies.covers, limits: configuration.limits).register(in: &router)
         StatusPageRoutes().register(in: &router)

@@ -48,6 +48,7 @@ public struct Configuration: Sendable {
     public var resilience: Resilience
     public var scans: Scans
     public var webhooks: Webhooks
+    public var events: Events
     public var apiKeys: [String]
     public var logLevel: String
     /// Each key's effective value as text, secrets redacted: what start-up logs and `GET /v1/config` show.
@@ -113,6 +114,7 @@ public struct Configuration: Sendable {
         resilience = try Resilience(reader, providers: providerKeys)
         scans = try Scans(reader, now: now)
         webhooks = try Webhooks(reader)
+        events = try Events(reader)
         apiKeys = try reader.optionalString(.apiKeys)?
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
         if let short = apiKeys.first(where: { $0.utf8.count < 16 }) {

@@ -89,6 +89,6 @@ extension ConfigurationKey {
     /// providers section, its budgets the rate limits section.
     public static func table(providers: [ProviderKeys]) -> [ConfigurationKey] {
         general + outbound + images + enrichment + chains(providers) + providers.flatMap(\.settingKeys)
-            + providers.flatMap(\.budgetKeys) + resilience + scans + webhooks
+            + providers.flatMap(\.budgetKeys) + resilience + scans + webhooks + events
     }
 }

@@ -77,6 +77,11 @@ public struct EnrichmentJob: Sendable, Equatable {
     public var total: Int
     public var createdAt: Date
     public var completedAt: Date?
+
+    /// How far along it is with `counts`, in whole percent (an empty job is done).
+    public func percent(_ counts: JobCounts) -> Int {
+        total == 0 ? 100 : counts.finished * 100 / total
+    }
 }
 
 /// One entity's place in a job.

@@ -148,6 +148,23 @@ public struct JobStore: Sendable {
         return try await jobs.find(filter, options: .init(sort: ["createdAt": -1], limit: limit)).map(job(from:))
     }
 
+    /// A job's counts, and the job as it stands with them: one whose items are all done but whose last
+    /// item's worker has not marked it completed yet (or died before it could) is completed first, so a
+    /// job never reads running with nothing left.
+    public func settle(_ job: EnrichmentJob) async throws -> (job: EnrichmentJob, counts: JobCounts) {
+        let counts = try await counts(job.id)
+        guard job.status == .running, counts.queued == 0 else { return (job, counts) }
+        try await completeIfFinished(job.id)
+        return (try await self.job(job.id) ?? job, counts)
+    }
+
+    /// A completed job's own event as its document keeps it, and whether the relay is done with it
+    /// (then it is in the event log, unless the log was pruned since or the job is older than the log).
+    public func completionEvent(_ jobID: String) async throws -> (event: WebhookEvent?, relayed: Bool) {
+        let document = try await jobs.findOne(["_id": .string(jobID)], projection: ["event": 1, "relay": 1])
+        return (WebhookEvent(document: document?["event"]?.documentValue), document?["relay"] == nil)
+    }
+
     /// One page of a job's items in request order, after position `after`.
     public func items(_ jobID: String, after: Int?, limit: Int) async throws -> (items: [JobItem], next: Int?) {
         let lower = after.map { Self.taskID(job: jobID, position: $0) } ?? "\(jobID)/"
@@ -340,15 +357,23 @@ public struct JobStore: Sendable {
 
     /// Events not yet relayed to their deliveries, tasks' first.
     func pendingEvents(limit: Int) async throws -> [(source: EventSource, event: WebhookEvent)] {
-        var pending: [(EventSource, WebhookEvent)] = []
+        var pending: [(source: EventSource, event: WebhookEvent)] = []
         for (collection, source) in [(tasks, EventSource.task), (jobs, EventSource.job)] where pending.count < limit {
-            for document in try await collection.find(["relay": true], options: .init(limit: limit - pending.count)) {
-                if let id = document["_id"]?.stringValue, let event = WebhookEvent(document: document["event"]?.documentValue) {
-                    pending.append((source(id), event))
-                }
-            }
+            pending += Self.outboxEvents(try await collection.find(["relay": true], options: .init(limit: limit - pending.count)), source: source)
         }
         return pending
+    }
+
+    /// A job's entity events not yet relayed.
+    func pendingEntityEvents(of jobID: String) async throws -> [(source: EventSource, event: WebhookEvent)] {
+        Self.outboxEvents(try await tasks.find(["relay": true, "jobId": .string(jobID)]), source: EventSource.task)
+    }
+
+    private static func outboxEvents(_ documents: [BSONDocument], source: (String) -> EventSource) -> [(source: EventSource, event: WebhookEvent)] {
+        documents.compactMap { document in
+            guard let id = document["_id"]?.stringValue, let event = WebhookEvent(document: document["event"]?.documentValue) else { return nil }
+            return (source(id), event)
+        }
     }
 
     func markRelayed(_ sources: [EventSource]) async throws {

@@ -2,21 +2,32 @@ import Synchronization
 
 /// Wakes idle workers when new work is queued, so they need not wait for their next poll.
 public final class WorkSignal: Sendable {
-    private let waiters = Mutex<[Int: CheckedContinuation<Void, Never>]>([:])
+    private struct State {
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var closed = false
+    }
+    private let state = Mutex(State())
     private let nextID = Atomic<Int>(0)
 
     public init() {}
 
     /// Wakes every worker waiting right now.
     public func wake() {
-        let woken = waiters.withLock { waiters in
-            defer { waiters.removeAll() }
-            return Array(waiters.values)
+        let woken = state.withLock { state in
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
         }
         for continuation in woken { continuation.resume() }
     }
 
-    /// Returns when woken, after `timeout`, or when the task is cancelled, whichever comes first.
+    /// Wakes every waiter now, and from now on every wait returns at once: for shutdown, with no window
+    /// between a waiter's last look at "are we stopping" and its wait.
+    public func close() {
+        state.withLock { $0.closed = true }
+        wake()
+    }
+
+    /// Returns when woken, after `timeout`, when the task is cancelled, or once closed, whichever comes first.
     public func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: timeout) }
@@ -30,15 +41,15 @@ public final class WorkSignal: Sendable {
         let id = nextID.add(1, ordering: .relaxed).newValue
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let resumeNow = waiters.withLock { waiters -> Bool in
-                    if Task.isCancelled { return true }
-                    waiters[id] = continuation
+                let resumeNow = state.withLock { state -> Bool in
+                    if Task.isCancelled || state.closed { return true }
+                    state.waiters[id] = continuation
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            waiters.withLock { $0.removeValue(forKey: id) }?.resume()
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 }

@@ -5,8 +5,8 @@ import Logging
 import Outbound
 
 /// Sends events. A relay moves each event from the outbox (the task or job document whose state change
-/// made it) into one delivery per destination: the job's callback URL (or the configured default) and
-/// every subscription to its type. Workers claim due deliveries with a lease and post them, signed the
+/// made it) into the event log the live streams read (`EventLog`) and into one delivery per destination:
+/// the job's callback URL (or the configured default) and every subscription to its type. Workers claim due deliveries with a lease and post them, signed the
 /// Standard Webhooks way, without following redirects; only a 2xx is a success. A failure is tried again
 /// on the schedule (honouring Retry-After), a 410 disables the endpoint, and so does a long run of
 /// failures. Every attempt is recorded. Replays run here too, in the background, a page at a time.
@@ -51,6 +51,8 @@ public final class WebhookDispatcher: Sendable {
 
     public let settings: Settings
     public let store: WebhookStore
+    /// Where every event goes first, in order, for the live streams.
+    public let log: EventLog
     let jobs: JobStore
     let client: any HTTPFetching
     let logger: Logger
@@ -59,11 +61,14 @@ public final class WebhookDispatcher: Sendable {
     public let events: WorkSignal
     /// Woken when the relay queued deliveries.
     let queued = WorkSignal()
+    /// Woken when the relay appended events to the log: this instance's event streams wait on it.
+    public let logged = WorkSignal()
 
-    public init(settings: Settings, store: WebhookStore, jobs: JobStore, client: any HTTPFetching, events: WorkSignal, logger: Logger) {
+    public init(settings: Settings, store: WebhookStore, log: EventLog, jobs: JobStore, client: any HTTPFetching, events: WorkSignal, logger: Logger) {
         self.events = events
         self.settings = settings
         self.store = store
+        self.log = log
         self.jobs = jobs
         self.client = client
         self.logger = logger
@@ -80,7 +85,10 @@ public final class WebhookDispatcher: Sendable {
                     } catch {
                         self.logger.warning("could not relay events", metadata: ["error": "\(error)"])
                     }
-                    if relayed > 0 { self.queued.wake() }
+                    if relayed > 0 {
+                        self.logged.wake()
+                        self.queued.wake()
+                    }
                     if relayed < 100 {
                         await self.events.wait(timeout: self.settings.poll)
                         // Events come in bursts (a job's entities finish together): gather a batch.
@@ -95,7 +103,8 @@ public final class WebhookDispatcher: Sendable {
             group.addTask {
                 while !Task.isCancelled {
                     do {
-                        let pruned = try await self.store.prune(before: Date().addingTimeInterval(-self.settings.retention.seconds))
+                        let before = Date().addingTimeInterval(-self.settings.retention.seconds)
+                        let pruned = try await self.store.prune(before: before) + self.log.prune(before: before)
                         if pruned > 0 { self.logger.info("old webhook events and deliveries deleted", metadata: ["documents": "\(pruned)"]) }
                     } catch is CancellationError {
                         return
@@ -108,11 +117,24 @@ public final class WebhookDispatcher: Sendable {
         }
     }
 
-    /// Moves a batch of events from the outbox into deliveries; returns how many. An event with no
-    /// destination (no callback, no subscription to its type) is only marked relayed.
+    /// Moves a batch of events from the outbox into the event log and into deliveries; returns how many.
+    /// An event with no destination (no callback, no subscription to its type) is only logged. An event
+    /// is marked relayed only once it is in the log, so the log misses none.
     func relay(limit: Int = 100) async throws -> Int {
-        let pending = try await jobs.pendingEvents(limit: limit)
+        var pending: [(source: JobStore.EventSource, event: WebhookEvent)] = []
+        for item in try await jobs.pendingEvents(limit: limit) {
+            if item.event.type == .jobCompleted {
+                // The job's last entity events may have been written after this batch's tasks were read:
+                // they go first, so a job's stream never sees its end before all of its entities.
+                for straggler in try await jobs.pendingEntityEvents(of: item.event.jobID)
+                where !pending.contains(where: { $0.source == straggler.source }) {
+                    pending.append(straggler)
+                }
+            }
+            pending.append(item)
+        }
         guard !pending.isEmpty else { return 0 }
+        try await log.append(pending.map(\.event))
         var callbacks: [String: String?] = [:]
         var subscribers: [WebhookEventType: [WebhookEndpoint]] = [:]
         for (_, event) in pending {

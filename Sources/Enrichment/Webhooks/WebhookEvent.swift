@@ -99,9 +99,12 @@ public struct WebhookEvents: Sendable {
         return try make(id: "evt_" + task.id.replacingOccurrences(of: "/", with: "_"), type: .entityCompleted, jobID: task.jobID, data: data, now: now)
     }
 
+    /// The id of a job's `enrichment.job.completed` event.
+    public static func jobCompletedID(_ jobID: String) -> String { "evt_\(jobID)" }
+
     /// `enrichment.job.completed` with the job's counts.
     public func jobCompleted(_ job: EnrichmentJob, counts: JobCounts, now: Date = Date()) throws -> WebhookEvent {
-        try make(id: "evt_\(job.id)", type: .jobCompleted, jobID: job.id,
+        try make(id: Self.jobCompletedID(job.id), type: .jobCompleted, jobID: job.id,
                  data: JobCompleted(jobId: job.id, total: job.total, counts: counts, createdAt: job.createdAt, completedAt: now), now: now)
     }
 }
