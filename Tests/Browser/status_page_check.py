@@ -8,7 +8,7 @@ Chromium is driven over the DevTools protocol on a pipe (--remote-debugging-pipe
 message JSON ended by a NUL byte), so nothing but the Python standard library is needed.
 
 Exit status 0 when every check passes; otherwise 1, with what failed on stderr. A JSON report of what
-was seen goes to stdout either way.
+was seen goes to stdout and beside the screenshot (`...-report.json`) either way.
 """
 import argparse
 import base64
@@ -262,8 +262,12 @@ def run(arguments, report):
                                               and e["params"]["request"]["url"].endswith("/events"))
         report["job_polls"] = sum(1 for e in browser.events if e["method"] == "Network.requestWillBeSent"
                                   and f"/v1/enrichments/{arguments.job}?" in e["params"]["request"]["url"])
-        if arguments.no_event_stream and not report.get("streams_refused"):
-            raise Failure("the page never asked for the event stream")
+        if arguments.no_event_stream and not (report.get("streams_refused") and report["job_polls"] >= 2):
+            raise Failure(f"with the stream refused, the page did not fall back to polling the job: {report}")
+        # Over the stream, the job is read once more at its end, and not polled.
+        if not arguments.no_event_stream and not (report["event_stream_requests"] >= 1 and report["job_polls"] <= 2):
+            raise Failure(f"the page did not follow the job over its event stream: {report['event_stream_requests']} stream"
+                          f" requests, {report['job_polls']} reads of the job")
         report["announced"] = browser.evaluate("document.getElementById('progress-announcer').textContent")
 
         # The re-run form with the keyboard: tick books and failed with Space, count with Enter. The
@@ -281,7 +285,6 @@ def run(arguments, report):
         if report["dry_run"]["error"] and not report["dry_run"]["error"].startswith("The dry run failed: "):
             raise Failure(f"the dry run's error does not carry the service's detail: {report['dry_run']}")
 
-        os.makedirs(os.path.dirname(os.path.abspath(arguments.screenshot)), exist_ok=True)
         browser.screenshot(arguments.screenshot, 1100)
         phone = arguments.screenshot.replace(".png", "-phone.png")
         browser.screenshot(phone, 360, mobile=True)
@@ -328,14 +331,20 @@ def main():
                         help="answer the page's event-stream requests 404, as a service without them: it must poll")
     arguments = parser.parse_args()
     report = {}
+    status = 0
+    os.makedirs(os.path.dirname(os.path.abspath(arguments.screenshot)), exist_ok=True)
     try:
         run(arguments, report)
     except Failure as failure:
-        print(json.dumps(report, indent=1, default=str))
+        report["failure"] = str(failure)
         print(f"status page check failed: {failure}", file=sys.stderr)
-        return 1
-    print(json.dumps(report, indent=1, default=str))
-    return 0
+        status = 1
+    text = json.dumps(report, indent=1, default=str)
+    print(text)
+    # Kept beside the screenshot, for a look at what the page showed.
+    with open(arguments.screenshot.replace(".png", "-report.json"), "w") as file:
+        file.write(text + "\n")
+    return status
 
 
 if __name__ == "__main__":
