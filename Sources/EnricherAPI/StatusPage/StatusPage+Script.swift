@@ -466,7 +466,7 @@ extension StatusPage {
   function renderFailures(failures) {
     const table = $("failures");
     const groups = failures.groups || [];
-    $("failures-note").textContent = failures.examined === undefined ? ""
+    $("failures-note").textContent = !failures.examined ? ""
       : `Grouped over ${number(failures.examined)} failed entities (at most ${number(failures.sample)} are examined).`;
     const rows = groups.map((group) => {
       const button = el("button", { type: "button", class: "secondary", text: "Re-run these" });
