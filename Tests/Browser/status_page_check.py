@@ -209,6 +209,23 @@ def run(arguments, report):
                     "body": base64.b64encode(problem.encode()).decode()})
             browser.paused = refuse_streams
             browser.send("Fetch.enable", {"patterns": [{"urlPattern": "*/events*"}]})
+        elif arguments.drop_stream_once:
+            # The first stream delivers one event (cursor 1) and ends before the job did, as a dropped
+            # connection does: the page must reconnect, sending that cursor as Last-Event-ID.
+            def drop_first_stream(devtools, request):
+                report["streams_seen"] = report.get("streams_seen", 0) + 1
+                if report["streams_seen"] == 1:
+                    body = "id: 1\nevent: enrichment.entity.completed\ndata: {}\n\n"
+                    devtools.post("Fetch.fulfillRequest", {"requestId": request["requestId"], "responseCode": 200,
+                        "responseHeaders": [{"name": "Content-Type", "value": "text/event-stream"}],
+                        "body": base64.b64encode(body.encode()).decode()})
+                    return
+                if report["streams_seen"] == 2:
+                    headers = {name.lower(): value for name, value in request["request"]["headers"].items()}
+                    report["resumed_with"] = headers.get("last-event-id")
+                devtools.post("Fetch.continueRequest", {"requestId": request["requestId"]})
+            browser.paused = drop_first_stream
+            browser.send("Fetch.enable", {"patterns": [{"urlPattern": "*/events*"}]})
         browser.send("Emulation.setDeviceMetricsOverride", {"width": 1100, "height": 900, "deviceScaleFactor": 1, "mobile": False})
         browser.send("Page.navigate", {"url": arguments.url})
         browser.wait_for("document.readyState === 'complete' && !!document.getElementById('api-key')", "the page to load", 20)
@@ -264,6 +281,8 @@ def run(arguments, report):
                                   and f"/v1/enrichments/{arguments.job}?" in e["params"]["request"]["url"])
         if arguments.no_event_stream and not (report.get("streams_refused") and report["job_polls"] >= 2):
             raise Failure(f"with the stream refused, the page did not fall back to polling the job: {report}")
+        if arguments.drop_stream_once and report.get("resumed_with") != "1":
+            raise Failure(f"after the dropped stream the page did not resume with Last-Event-ID 1: {report.get('resumed_with')!r}")
         # Over the stream, the job is read once more at its end, and not polled.
         if not arguments.no_event_stream and not (report["event_stream_requests"] >= 1 and report["job_polls"] <= 2):
             raise Failure(f"the page did not follow the job over its event stream: {report['event_stream_requests']} stream"
@@ -329,6 +348,8 @@ def main():
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--no-event-stream", action="store_true",
                         help="answer the page's event-stream requests 404, as a service without them: it must poll")
+    parser.add_argument("--drop-stream-once", action="store_true",
+                        help="end the first event stream early after one event: the page must resume with Last-Event-ID")
     arguments = parser.parse_args()
     report = {}
     status = 0

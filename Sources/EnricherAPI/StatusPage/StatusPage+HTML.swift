@@ -87,12 +87,12 @@ enum StatusPage {
         <div id="rerun-statuses" class="choices"></div>
       </fieldset>
       <div class="field">
-        <label for="rerun-provider">Provider that answered</label>
+        <label for="rerun-provider">Provider that found nothing</label>
         <select id="rerun-provider" name="provider"><option value="">Any</option></select>
       </div>
       <div class="field">
-        <label for="rerun-reason">Failure reason</label>
-        <input id="rerun-reason" name="failureReason" type="text" maxlength="1000">
+        <label for="rerun-reason">Failure reason contains</label>
+        <input id="rerun-reason" name="failureReason" type="text" maxlength="200">
       </div>
       <div class="field">
         <label for="rerun-after">Looked up after</label>

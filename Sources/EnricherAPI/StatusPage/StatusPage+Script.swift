@@ -8,8 +8,9 @@ extension StatusPage {
 (() => {
   const KEY_STORAGE = "enricher.apiKey";
   const MEDIA_TYPES = ["books", "movies", "games", "musics"];
-  // The statuses a re-run filter can name (POST /v1/enrichments `filter.statuses`).
-  const RERUN_STATUSES = ["missing", "failed", "notFound", "permanent", "found", "present"];
+  // The entity statuses a re-run filter can name (POST /v1/enrichments `filter.statuses`).
+  const RERUN_STATUSES = ["failed", "missing", "permanent", "found", "present"];
+  const MAX_REASON = 200;       // the longest failureReason text a filter searches for
   const STATUS_ORDER = ["missing", "found", "failed", "permanent", "present"];
   const REFRESH_MS = 10000;     // providers, jobs and summary
   const POLL_MS = 1000;         // a running job's progress when the service has no event stream
@@ -529,7 +530,7 @@ extension StatusPage {
     const form = $("rerun-form");
     for (const box of form.querySelectorAll('input[name="mediaTypes"]')) box.checked = (group.mediaTypes || []).includes(box.value);
     for (const box of form.querySelectorAll('input[name="statuses"]')) box.checked = box.value === (group.permanent ? "permanent" : "failed");
-    $("rerun-reason").value = group.reason || "";
+    $("rerun-reason").value = (group.reason || "").slice(0, MAX_REASON);
     $("rerun-result").textContent = "The form is filled in for that reason: count the matches first.";
     $("rerun-heading").scrollIntoView({ block: "start" });
     form.querySelector("button[value='dry-run']").focus();
@@ -554,11 +555,12 @@ extension StatusPage {
   }
 
   function describeDryRun(body) {
-    if (!body || typeof body !== "object") return "The dry run matched nothing it could report.";
-    for (const name of ["matched", "count", "total"]) {
-      if (typeof body[name] === "number") return `${number(body[name])} entities match; nothing was started.`;
+    if (!body || typeof body.matched !== "number") return "Dry run done; nothing was started.";
+    let text = `${number(body.matched)} entities match; nothing was started.`;
+    if (typeof body.maxEntities === "number" && body.matched > body.maxEntities) {
+      text += ` A re-run takes at most ${number(body.maxEntities)}: narrow the filter first.`;
     }
-    return "Dry run done; nothing was started.";
+    return text;
   }
 
   async function submitRerun(event) {
@@ -577,7 +579,8 @@ extension StatusPage {
       const body = await api("/v1/enrichments", { method: "POST", headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ filter, force: $("rerun-force").checked, dryRun }) });
       if (!dryRun && body && body.id) {
-        $("rerun-result").textContent = `Started job ${body.id} over ${number(body.total)} entities.`;
+        const matched = body.expansion && typeof body.expansion.matched === "number" ? body.expansion.matched : body.total;
+        $("rerun-result").textContent = `Started job ${body.id} over ${number(matched)} entities.`;
         mergeJob(Object.assign({ pinned: true }, body));
         jobOrder = [body.id].concat(jobOrder.filter((id) => id !== body.id));
         renderJobs();

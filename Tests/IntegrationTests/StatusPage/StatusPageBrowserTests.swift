@@ -69,12 +69,13 @@ struct StatusPageBrowserTests {
 
     /// How the page learns of progress.
     enum Progress: CustomTestStringConvertible, Sendable {
-        /// `GET /v1/enrichments/{id}/events`, read with fetch().
+        /// `GET /v1/enrichments/{id}/events`, read with fetch(); the first stream is cut short after one
+        /// event, and the page resumes with `Last-Event-ID`.
         case eventStream
         /// The browser answers the stream 404, as a service without it would: the page polls the job.
         case polling
 
-        var arguments: [String] { self == .polling ? ["--no-event-stream"] : [] }
+        var arguments: [String] { self == .polling ? ["--no-event-stream"] : ["--drop-stream-once"] }
         var screenshot: String { self == .polling ? "status-page-polling.png" : "status-page.png" }
         var testDescription: String { self == .polling ? "polling when there is no event stream" : "over the event stream" }
     }
