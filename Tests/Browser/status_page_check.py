@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Opens Enricher's status page in headless Chromium while a job runs and checks, from the page's DOM,
+"""Opens Enricher's status page in headless Chromium, starts a job and checks, from the page's DOM,
 what an operator would see: the key entered in the page's own form is accepted, the job's progress
 moves to the end, a cover thumbnail loads, no request leaves the service's origin, nothing breaks the
 Content-Security-Policy, and the page fits a 360 px phone screen without scrolling sideways.
@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 
 class Failure(Exception):
@@ -156,6 +158,17 @@ class DevTools:
             file.write(base64.b64decode(data))
 
 
+def start_job(origin, key, body):
+    """POST /v1/enrichments, as the catalog would; returns the job's id."""
+    request = urllib.request.Request(f"{origin}/v1/enrichments", data=body.encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)["id"]
+    except urllib.error.HTTPError as error:
+        raise Failure(f"POST /v1/enrichments answered {error.code}: {error.read().decode(errors='replace')}")
+
+
 def press(browser, key):
     """One key pressed and released, as a keyboard sends it."""
     codes = {"Enter": ("Enter", 13, "\r"), " ": ("Space", 32, " ")}
@@ -246,11 +259,18 @@ def run(arguments, report):
         report["stored_in_session_storage"] = browser.evaluate("sessionStorage.getItem('enricher.apiKey') !== null")
         report["stored_in_local_storage"] = browser.evaluate("localStorage.length")
 
+        # The job starts only now that the page watches (so a slow browser start cannot miss it); the
+        # operator asks the page to refresh (Refresh now, with the keyboard) and the job shows up.
+        job = start_job(origin, arguments.key, arguments.start)
+        report["job"] = job
+        browser.evaluate("document.getElementById('refresh').focus()")
+        press(browser, "Enter")
+
         # Progress: a value short of the end, then a larger one, then the job completed at 100 %.
         seen = []
         deadline = time.monotonic() + arguments.timeout
         while time.monotonic() < deadline:
-            state = browser.evaluate(PROGRESS % arguments.job)
+            state = browser.evaluate(PROGRESS % job)
             if state and (not seen or seen[-1] != (state["finished"], state["status"])):
                 seen.append((state["finished"], state["status"]))
                 report.setdefault("progress", []).append(state)
@@ -259,7 +279,7 @@ def run(arguments, report):
             time.sleep(0.05)
         values = [finished for finished, _ in seen]
         if not seen:
-            raise Failure(f"the page never showed job {arguments.job}")
+            raise Failure(f"the page never showed job {job}")
         last = report["progress"][-1]
         if last["status"] != "completed" or last["finished"] != last["max"] or "(100%)" not in last["text"]:
             raise Failure(f"the job did not reach completed at 100 % on the page: {last}")
@@ -278,7 +298,7 @@ def run(arguments, report):
         report["event_stream_requests"] = sum(1 for e in browser.events if e["method"] == "Network.requestWillBeSent"
                                               and e["params"]["request"]["url"].endswith("/events"))
         report["job_polls"] = sum(1 for e in browser.events if e["method"] == "Network.requestWillBeSent"
-                                  and f"/v1/enrichments/{arguments.job}?" in e["params"]["request"]["url"])
+                                  and f"/v1/enrichments/{job}?" in e["params"]["request"]["url"])
         if arguments.no_event_stream and not (report.get("streams_refused") and report["job_polls"] >= 2):
             raise Failure(f"with the stream refused, the page did not fall back to polling the job: {report}")
         if arguments.drop_stream_once and report.get("resumed_with") != "1":
@@ -341,7 +361,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="the status page, e.g. http://127.0.0.1:8080/ui")
     parser.add_argument("--key", required=True)
-    parser.add_argument("--job", required=True, help="the id of the running job whose progress to watch")
+    parser.add_argument("--start", required=True,
+                        help="the POST /v1/enrichments body (JSON) of the job to start once the page watches")
     parser.add_argument("--screenshot", required=True, help="where the PNG goes (a -phone.png beside it)")
     parser.add_argument("--found", type=int, required=True, help="how many entities the catalog counts as found once the job is done")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")

@@ -30,6 +30,7 @@ extension StatusPage {
   const jobs = new Map();       // id -> the job as last seen
   let jobOrder = [];
   const followed = new Map();   // id -> {abort, done, lastEventId, mode}
+  const announced = new Set();  // jobs whose completion was announced
 
   class ApiError extends Error {
     constructor(status, detail, problem) { super(detail); this.status = status; this.problem = problem; }
@@ -185,6 +186,10 @@ extension StatusPage {
       const list = await api(`/v1/enrichments?limit=${JOB_LIMIT}`);
       jobOrder = (list.jobs || []).map((job) => job.id);
       for (const job of list.jobs || []) mergeJob(job);
+      // Jobs no longer listed, followed or started here are forgotten: a tab left open stays small.
+      for (const id of [...jobs.keys()]) {
+        if (!jobOrder.includes(id) && !followed.has(id) && !jobs.get(id).pinned) { jobs.delete(id); announced.delete(id); }
+      }
       renderJobs();
       showError("jobs-error", "");
       followRunning();
@@ -274,7 +279,8 @@ extension StatusPage {
   function announce(job) {
     const now = Date.now();
     const done = job.status === "completed";
-    if (!done && now - lastAnnouncement < 5000) return;
+    if (done ? announced.has(job.id) : now - lastAnnouncement < 5000) return;
+    if (done) announced.add(job.id);
     lastAnnouncement = now;
     $("progress-announcer").textContent = done
       ? `Job ${job.id} completed: ${finishedOf(job)} of ${job.total} entities.`
