@@ -158,6 +158,30 @@ class DevTools:
             file.write(base64.b64decode(data))
 
 
+# What a screen reader or keyboard user needs from the markup, as it stands with data in it.
+ACCESSIBILITY = """(() => {
+  const problems = [];
+  const named = (el) => (el.labels && [...el.labels].some(l => l.textContent.trim())) || el.getAttribute('aria-label')
+    || (el.tagName === 'BUTTON' && el.textContent.trim());
+  for (const el of document.querySelectorAll('input, select, button, progress')) {
+    if (!named(el)) problems.push(`unnamed ${el.tagName.toLowerCase()} #${el.id}`);
+  }
+  for (const table of document.querySelectorAll('table')) {
+    if (!table.caption || !table.caption.textContent.trim()) problems.push(`table #${table.id} has no caption`);
+    if (table.querySelector('thead th:not([scope])')) problems.push(`table #${table.id} has a header cell without scope`);
+  }
+  for (const img of document.querySelectorAll('img')) if (!img.alt.trim()) problems.push(`image ${img.src} has no alt text`);
+  if (document.querySelectorAll('h1').length !== 1) problems.push('not exactly one h1');
+  for (const section of document.querySelectorAll('main section')) {
+    if (!section.querySelector('h2')) problems.push('a section without a heading');
+  }
+  for (const landmark of ['header', 'main', 'footer']) if (!document.querySelector(landmark)) problems.push(`no ${landmark}`);
+  if (!document.querySelector('[aria-live="polite"]#progress-announcer')) problems.push('no live region for progress');
+  if (document.documentElement.lang !== 'en') problems.push('no document language');
+  return problems;
+})()"""
+
+
 def start_job(origin, key, body):
     """POST /v1/enrichments, as the catalog would; returns the job's id."""
     request = urllib.request.Request(f"{origin}/v1/enrichments", data=body.encode(), method="POST",
@@ -332,6 +356,9 @@ def run(arguments, report):
         if report["phone_scroll_width"] > 360:
             raise Failure(f"at 360 px the page is {report['phone_scroll_width']} px wide: it scrolls sideways")
 
+        report["accessibility_problems"] = browser.evaluate(ACCESSIBILITY)
+        if report["accessibility_problems"]:
+            raise Failure(f"accessibility: {report['accessibility_problems'][:10]}")
         report["csp_violations"] = browser.evaluate("window.__violations")
         browser.drain_events()
         requests = [e["params"]["request"]["url"] for e in browser.events if e["method"] == "Network.requestWillBeSent"]
