@@ -168,6 +168,7 @@ extension StatusPage {
     await Promise.allSettled([loadProviders(), loadJobs(), loadSummary()]);
     if (mine !== generation) return;
     $("updated").textContent = `Updated ${new Date().toLocaleTimeString()}; refreshed every ${REFRESH_MS / 1000} s.`;
+    clearTimeout(refreshTimer); // a refresh asked for meanwhile leaves one timer, not two
     refreshTimer = setTimeout(refreshAll, REFRESH_MS);
   }
 
