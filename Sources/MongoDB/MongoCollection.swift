@@ -59,19 +59,34 @@ public struct MongoCollection: Sendable {
     public func find(_ filter: BSONDocument = [:], options: FindOptions = FindOptions()) async throws -> [BSONDocument] {
         try await withCollection(.find) { collection in
             let cursor = try withNativeBSON(filter, options.document) { mongoc_collection_find_with_opts(collection, $0[0], $0[1], nil) }
-            guard let cursor else {
-                throw MongoError.client(domain: 0, code: 0, message: "libmongoc returned no cursor")
-            }
-            defer { mongoc_cursor_destroy(cursor) }
-            var documents: [BSONDocument] = []
-            var current: OpaquePointer?
-            while mongoc_cursor_next(cursor, &current) {
-                if let current { documents.append(try BSONDocument(native: current)) }
-            }
-            var error = bson_error_t()
-            if mongoc_cursor_error(cursor, &error) { throw MongoError(error) }
-            return documents
+            return try Self.drain(cursor)
         }
+    }
+
+    /// Runs an aggregation pipeline and returns every document it produces (all batches): bound the
+    /// result with a `$limit` stage.
+    public func aggregate(_ pipeline: [BSONDocument]) async throws -> [BSONDocument] {
+        let stages: BSONDocument = ["pipeline": .array(pipeline.map(BSONValue.document))]
+        return try await withCollection { collection in
+            let cursor = try withNativeBSON(stages) { mongoc_collection_aggregate(collection, MONGOC_QUERY_NONE, $0[0], nil, nil) }
+            return try Self.drain(cursor)
+        }
+    }
+
+    /// Every document a cursor yields, then the cursor destroyed.
+    private static func drain(_ cursor: OpaquePointer?) throws -> [BSONDocument] {
+        guard let cursor else {
+            throw MongoError.client(domain: 0, code: 0, message: "libmongoc returned no cursor")
+        }
+        defer { mongoc_cursor_destroy(cursor) }
+        var documents: [BSONDocument] = []
+        var current: OpaquePointer?
+        while mongoc_cursor_next(cursor, &current) {
+            if let current { documents.append(try BSONDocument(native: current)) }
+        }
+        var error = bson_error_t()
+        if mongoc_cursor_error(cursor, &error) { throw MongoError(error) }
+        return documents
     }
 
     public func findOne(_ filter: BSONDocument, projection: BSONDocument? = nil) async throws -> BSONDocument? {

@@ -38,10 +38,6 @@ struct RepositoryTests {
         }
     }
 
-    /// Written by other work in progress (metrics, live events, the status page); linked from the README's
-    /// "More" list already. Remove a name once its file exists.
-    static let pendingDocs: Set<String> = ["docs/metrics.md", "docs/events.md", "docs/status-page.md"]
-
     @Test("the README stays a five-minute read (at most 15 KB) and links every document under docs/")
     func readmeIsShortAndLinksTheDocs() throws {
         let readme = try Self.read("README.md")
@@ -68,7 +64,6 @@ struct RepositoryTests {
                     if step == ".." { _ = parts.popLast() } else { parts.append(String(step)) }
                 }
                 let path = parts.joined(separator: "/")
-                guard !Self.pendingDocs.contains(path) else { continue }
                 guard FileManager.default.fileExists(atPath: Self.root.appendingPathComponent(path).path) else {
                     Issue.record("\(document) links \(link), which does not exist")
                     continue

@@ -17,6 +17,7 @@ struct EnrichmentRoutes: Sendable {
 
     func register(in router: inout Router) {
         router.add(.POST, "/v1/enrichments", create)
+        router.add(.GET, "/v1/enrichments", list)
         router.add(.GET, "/v1/enrichments/{id}", get)
     }
 

@@ -35,11 +35,16 @@ struct RouteRequest: Sendable {
         try query(name, problem, T.init(rawValue:))
     }
 
+    /// A whole-number query parameter within `range`; `fallback` when absent, 400 naming the range otherwise.
+    func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
+        try query(name, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '%@'") {
+            Int($0).flatMap { range.contains($0) ? $0 : nil }
+        } ?? fallback
+    }
+
     /// The `limit` query parameter of a listing: 1 to `ENRICHER_LIST_MAX_LIMIT`, the default when absent.
     func pageLimit(_ limits: Configuration.Limits) throws -> Int {
-        try query("limit", "limit must be a whole number from 1 to \(limits.listMaxLimit), got '%@'") {
-            Int($0).flatMap { (1...limits.listMaxLimit).contains($0) ? $0 : nil }
-        } ?? limits.listDefaultLimit
+        try integer("limit", in: 1...limits.listMaxLimit, default: limits.listDefaultLimit)
     }
 }
 

@@ -58,6 +58,8 @@ extension APIHandler {
                        selection: configuration.images.selection, outbound: configuration.outbound).register(in: &router)
         EventRoutes(streams: dependencies.streams).register(in: &router)
         ImageRoutes(covers: dependencies.covers).register(in: &router)
+        CatalogSummaryRoutes(entities: dependencies.entities, covers: dependencies.covers, limits: configuration.limits).register(in: &router)
+        StatusPageRoutes().register(in: &router)
         ScanRoutes(scans: dependencies.scans, limits: configuration.limits).register(in: &router)
         WebhookRoutes(store: dependencies.webhooks, limits: configuration.limits).register(in: &router)
         InboundRoutes(configuration: configuration, entities: dependencies.entities, jobs: dependencies.jobs,

@@ -34,6 +34,8 @@ public struct Configuration: Sendable {
         public var batchMaxEntities: Int
         public var listDefaultLimit: Int
         public var listMaxLimit: Int
+        /// Most failed entities the catalog summary groups by reason.
+        public var summaryFailureSample: Int
     }
 
     public var http: HTTP
@@ -102,7 +104,8 @@ public struct Configuration: Sendable {
         limits = Limits(
             batchMaxEntities: try reader.integer(.batchMaxEntities, in: 1...1000),
             listDefaultLimit: try reader.integer(.listDefaultLimit, in: 1...500),
-            listMaxLimit: try reader.integer(.listMaxLimit, in: 1...500)
+            listMaxLimit: try reader.integer(.listMaxLimit, in: 1...500),
+            summaryFailureSample: try reader.integer(.summaryFailureSample, in: 100...1_000_000)
         )
         guard limits.listDefaultLimit <= limits.listMaxLimit else {
             throw .invalid(key: ConfigurationKey.listDefaultLimit.name, reason: "must not exceed \(ConfigurationKey.listMaxLimit.name) (\(limits.listMaxLimit))")

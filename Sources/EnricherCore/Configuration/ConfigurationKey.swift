@@ -74,6 +74,8 @@ extension ConfigurationKey {
         "Page size of GET /v1/entities when no limit is given.")
     public static let listMaxLimit = ConfigurationKey("ENRICHER_LIST_MAX_LIMIT", "500",
         "Largest page size GET /v1/entities accepts (1 to 500).")
+    public static let summaryFailureSample = ConfigurationKey("ENRICHER_SUMMARY_FAILURE_SAMPLE", "10000",
+        "Most failed entities GET /v1/catalog/summary groups by failure reason (100 to 1000000): bounds the work of each call.")
     public static let logLevel = ConfigurationKey("ENRICHER_LOG_LEVEL", "info",
         "trace, debug, info, notice, warning, error or critical.")
     public static let logFormat = ConfigurationKey("ENRICHER_LOG_FORMAT", "text",
@@ -84,7 +86,7 @@ extension ConfigurationKey {
         configFile, host, port, apiKeys, metricsKeys, maxBodyBytes, readTimeout, headerTimeout, bodyTimeout, maxRequestLineBytes, maxHeaderBytes, maxHeaderCount,
         accessLog, requestTimeout, maxConnections, shutdownGrace,
         mongoURI, database, dbThreads, dbQueueLimit, dbStartupTimeout, dbServerSelectionTimeout, dbSocketTimeout, dbProbeInterval, dbProbeTimeout,
-        batchMaxEntities, listDefaultLimit, listMaxLimit, logLevel, logFormat,
+        batchMaxEntities, listDefaultLimit, listMaxLimit, summaryFailureSample, logLevel, logFormat,
     ]
 
     /// Every key, by section, in the order docs/configuration.md lists them: each provider's endpoints and

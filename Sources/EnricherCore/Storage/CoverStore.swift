@@ -102,6 +102,8 @@ public struct CoverStore: Sendable {
             .init(name: "hashBands", keys: ["hashBands": 1]),
             // Which cover owns a GridFS file: what the orphan sweep asks for each page of files.
             .init(name: "files_fileId", keys: ["files.fileId": 1]),
+            // The latest covers, for the status page.
+            .init(name: "createdAt", keys: ["createdAt": -1]),
         ])
         try await blobs.ensureIndexes()
     }
@@ -129,6 +131,12 @@ public struct CoverStore: Sendable {
 
     public func cover(_ id: String) async throws -> StoredCover? {
         try await covers.findOne(["_id": .string(id)]).map(Self.decode)
+    }
+
+    /// The `limit` covers stored last, newest first (on the `createdAt` index).
+    public func latest(limit: Int) async throws -> [StoredCover] {
+        guard limit > 0 else { return [] } // a find's limit 0 means none
+        return try await covers.find([:], options: .init(sort: ["createdAt": -1], limit: limit)).map(Self.decode)
     }
 
     /// A stored cover whose perceptual hash is within `distance` of `hash` and whose shape matches

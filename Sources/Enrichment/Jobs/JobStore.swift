@@ -37,7 +37,11 @@ public struct JobStore: Sendable {
             .init(name: "jobId_state", keys: ["jobId": 1, "state": 1]),
             .init(name: "relay", keys: ["relay": 1]),
         ])
-        try await jobs.createIndexes([.init(name: "status", keys: ["status": 1]), .init(name: "relay", keys: ["relay": 1])])
+        try await jobs.createIndexes([
+            .init(name: "status", keys: ["status": 1]), .init(name: "relay", keys: ["relay": 1]),
+            // Recent jobs, all or of one status, newest first (`GET /v1/enrichments`).
+            .init(name: "createdAt", keys: ["createdAt": -1]), .init(name: "status_createdAt", keys: ["status": 1, "createdAt": -1]),
+        ])
     }
 
     /// A new job id: `job_` and 20 random base-32 characters.
@@ -112,31 +116,44 @@ public struct JobStore: Sendable {
     }
 
     public func job(_ id: String) async throws -> EnrichmentJob? {
-        guard let document = try await jobs.findOne(["_id": .string(id)]) else { return nil }
-        return try jobs.decode(JobDocument.self, from: document).job
+        try await jobs.findOne(["_id": .string(id)]).map(job(from:))
+    }
+
+    private func job(from document: BSONDocument) throws -> EnrichmentJob {
+        try jobs.decode(JobDocument.self, from: document).job
     }
 
     /// Per-outcome counts of a job, from its tasks.
     public func counts(_ jobID: String) async throws -> JobCounts {
-        let reply = try await database.command([
-            "aggregate": .string(Self.tasksCollection),
-            "pipeline": [
-                ["$match": ["jobId": .string(jobID)]],
-                ["$group": ["_id": ["state": "$state", "outcome": "$outcome"], "n": ["$sum": 1]]],
-            ],
-            "cursor": [:],
+        try await counts([jobID])[jobID] ?? JobCounts()
+    }
+
+    /// Per-outcome counts of each of `jobIDs` (those without tasks left out), in one aggregation on the
+    /// `jobId_state` index.
+    public func counts(_ jobIDs: [String]) async throws -> [String: JobCounts] {
+        guard !jobIDs.isEmpty else { return [:] }
+        let groups = try await tasks.aggregate([
+            ["$match": ["jobId": ["$in": .array(jobIDs.map(BSONValue.string))]]],
+            ["$group": ["_id": ["job": "$jobId", "state": "$state", "outcome": "$outcome"], "n": ["$sum": 1]]],
         ])
-        var counts = JobCounts()
-        for group in reply["cursor"]?.documentValue?["firstBatch"]?.arrayValue ?? [] {
-            guard let group = group.documentValue, let key = group["_id"]?.documentValue else { continue }
+        var counts: [String: JobCounts] = [:]
+        for group in groups {
+            guard let key = group["_id"]?.documentValue, let job = key["job"]?.stringValue else { continue }
             let n = Int(group["n"]?.int64Value ?? 0)
             if key["state"]?.stringValue == JobItem.State.queued.rawValue {
-                counts.queued += n
+                counts[job, default: JobCounts()].queued += n
             } else if let outcome = key["outcome"]?.stringValue.flatMap(TaskOutcome.init(rawValue:)) {
-                counts[outcome] += n
+                counts[job, default: JobCounts()][outcome] += n
             }
         }
         return counts
+    }
+
+    /// The `limit` jobs created last, newest first, only those with `status` when given (on the
+    /// `createdAt` and `status_createdAt` indexes).
+    public func recent(status: EnrichmentJob.Status?, limit: Int) async throws -> [EnrichmentJob] {
+        let filter: BSONDocument = status.map { ["status": .string($0.rawValue)] } ?? [:]
+        return try await jobs.find(filter, options: .init(sort: ["createdAt": -1], limit: limit)).map(job(from:))
     }
 
     /// A job's counts, and the job as it stands with them: one whose items are all done but whose last
