@@ -67,7 +67,7 @@ public struct MongoCollection: Sendable {
     /// result with a `$limit` stage.
     public func aggregate(_ pipeline: [BSONDocument]) async throws -> [BSONDocument] {
         let stages: BSONDocument = ["pipeline": .array(pipeline.map(BSONValue.document))]
-        return try await withCollection { collection in
+        return try await withCollection(.aggregate) { collection in
             let cursor = try withNativeBSON(stages) { mongoc_collection_aggregate(collection, MONGOC_QUERY_NONE, $0[0], nil, nil) }
             return try Self.drain(cursor)
         }
