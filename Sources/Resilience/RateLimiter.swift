@@ -49,12 +49,6 @@ public struct RateLimiter: Sendable, Equatable {
         }
     }
 
-    public enum Decision: Sendable, Equatable {
-        case allowed
-        /// Not now; the request would be allowed after waiting this long (always > 0).
-        case wait(Duration)
-    }
-
     public let configuration: Configuration
     /// No request is allowed before this instant (set by `pause(until:)` after a throttle answer).
     public private(set) var pausedUntil: Instant?
@@ -77,27 +71,12 @@ public struct RateLimiter: Sendable, Equatable {
     public var interval: Duration { configuration.rate.emissionInterval + configuration.margin }
     private var tolerance: Duration { interval * (configuration.burst - 1) }
 
-    /// Takes a slot if one is free at `now`; otherwise says how long to wait and changes nothing.
-    public mutating func acquire(at now: Instant) -> Decision {
-        let decision = peek(at: now)
-        if decision == .allowed {
-            theoreticalArrival = max(theoreticalArrival ?? now, now) + interval
-        }
-        return decision
-    }
-
     /// Reserves the earliest slot at or after `now`, even a future one, and returns when it is: the
     /// request may leave then and not before. Reserving several in a row gives consecutive slots.
     public mutating func reserve(at now: Instant) -> Instant {
         let slot = earliestAllowed(at: now)
         theoreticalArrival = max(theoreticalArrival ?? slot, slot) + interval
         return slot
-    }
-
-    /// What `acquire(at:)` would answer, without taking the slot.
-    public func peek(at now: Instant) -> Decision {
-        let earliest = earliestAllowed(at: now)
-        return earliest > now ? .wait(earliest - now) : .allowed
     }
 
     /// The first instant at or after `now` at which a request would be allowed.

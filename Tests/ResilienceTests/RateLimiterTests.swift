@@ -2,6 +2,27 @@ import SeededRandom
 import Testing
 @testable import Resilience
 
+/// What a request arriving at `now` meets, as a caller that will not wait would see it: the service
+/// reserves (`reserve(at:)`, a future slot included); these tests drive the same state one instant at a time.
+private enum Decision: Equatable {
+    case allowed
+    case wait(Duration)
+}
+
+private extension RateLimiter {
+    /// Takes the slot when one is free at `now`; otherwise says how long to wait and changes nothing.
+    mutating func acquire(at now: Instant) -> Decision {
+        let decision = peek(at: now)
+        if decision == .allowed { #expect(reserve(at: now) == now) }
+        return decision
+    }
+
+    func peek(at now: Instant) -> Decision {
+        let earliest = earliestAllowed(at: now)
+        return earliest > now ? .wait(earliest - now) : .allowed
+    }
+}
+
 @Suite struct RateLimiterTests {
     /// Drives the limiter the way the owning actor does: each request waits until it is allowed.
     private func takeEach(_ count: Int, from limiter: inout RateLimiter, startingAt start: Instant) -> [Instant] {
