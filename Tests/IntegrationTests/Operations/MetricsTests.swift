@@ -34,10 +34,11 @@ struct MetricsTests {
                 #expect(samples.sum("enricher_provider_requests_total", ["provider": "openlibrary", "outcome": "ok"]) == 3, "\(scrape)")
                 #expect(samples.sum("enricher_provider_request_duration_seconds_count", ["provider": "openlibrary"]) == 3)
                 // Three requests at one a second (the four workers look them up at once): the first leaves at once,
-                // the later two sleep until their slots, about one and two seconds after it (in seconds, not ms).
+                // the later ones sleep until their slots, about one and two seconds after it (in seconds, not ms).
+                // At most one wait per request; on a loaded machine the first can find its slot taken too.
                 let waits = samples.sum("enricher_provider_budget_waits_total", ["provider": "openlibrary"])
                 let waited = samples.sum("enricher_provider_budget_wait_seconds_total", ["provider": "openlibrary"])
-                #expect(waits >= 1 && waits <= 2, "\(scrape)")
+                #expect(waits >= 1 && waits <= 3, "\(scrape)")
                 #expect(waited > 0.3 && waited < 6, "\(scrape)")
                 // TMDb's budget (1000/s in the tests) had a slot free for its one request: no wait.
                 #expect(samples.sum("enricher_provider_budget_waits_total", ["provider": "tmdb"]) == 0, "\(scrape)")
