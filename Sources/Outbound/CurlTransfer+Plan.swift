@@ -19,6 +19,7 @@ extension CurlTransfer {
         var followRedirects: Bool
         var maxRedirects: Int
         var addressPolicy: AddressPolicy
+        var leaveBy: ContinuousClock.Instant?
 
         init(request: OutboundRequest, configuration: HTTPClient.Configuration) throws(OutboundError) {
             guard Self.isToken(request.method) else {
@@ -26,6 +27,7 @@ extension CurlTransfer {
             }
             method = request.method
             url = request.url
+            leaveBy = request.leaveBy
             loggableURL = try Self.checkURL(request.url)
             headerLines = []
             for (name, value) in request.headers {

@@ -12,6 +12,9 @@ public struct OutboundRequest: Sendable {
     public var timeout: Duration?
     /// Redirects are followed (each hop re-checked by the address policy) unless this is false.
     public var followRedirects: Bool
+    /// The request is not sent unless it starts by then (it fails with `late`): one that spends a slot of a
+    /// provider's budget must not arrive inside the next slot, however long it waited on this side.
+    public var leaveBy: ContinuousClock.Instant?
 
     public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [],
                 body: [UInt8]? = nil, maxResponseBytes: Int? = nil, timeout: Duration? = nil, followRedirects: Bool = true) {
@@ -69,6 +72,8 @@ public enum OutboundError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(String)
     /// The calling task was cancelled; the transfer was stopped.
     case cancelled
+    /// Not sent: it could not start before its `leaveBy` (a busy machine); take a new slot and send again.
+    case late
 
     public var description: String {
         switch self {
@@ -82,6 +87,7 @@ public enum OutboundError: Error, Sendable, Equatable, CustomStringConvertible {
         case .connection(let detail): "connection failed: \(detail)"
         case .unavailable(let detail): "HTTP client unavailable: \(detail)"
         case .cancelled: "cancelled"
+        case .late: "not sent: it could not leave before its slot lapsed"
         }
     }
 }

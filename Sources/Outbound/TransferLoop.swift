@@ -171,6 +171,10 @@ final class TransferLoop: @unchecked Sendable {
                 let result: OutboundError
                 if submission.cancellation.isCancelled {
                     result = .cancelled
+                } else if let leaveBy = submission.plan.leaveBy, now > leaveBy {
+                    // Checked here, the last moment before libcurl sends it: later than this, it could
+                    // arrive inside the provider's next slot.
+                    result = .late
                 } else {
                     do {
                         let transfer = try CurlTransfer(plan: submission.plan, cancellation: submission.cancellation, share: share)

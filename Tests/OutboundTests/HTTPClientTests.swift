@@ -31,6 +31,22 @@ struct HTTPClientTests {
         #expect(received.header("User-Agent") == testUserAgent)
     }
 
+    @Test("a request that cannot start by its leaveBy is not sent and fails late; one in time is sent")
+    func leaveBy() async throws {
+        let server = try await LocalServer()
+        defer { server.stop() }
+        let client = try makeClient()
+        defer { client.shutdown() }
+
+        var lapsed = OutboundRequest(url: "\(server.base)/lapsed")
+        lapsed.leaveBy = .now - .milliseconds(1)
+        await #expect(throws: OutboundError.late) { try await client.send(lapsed) }
+        var inTime = OutboundRequest(url: "\(server.base)/in-time")
+        inTime.leaveBy = .now + .seconds(30)
+        #expect(try await client.send(inTime).status == 200)
+        #expect(await server.requests.map(\.path) == ["/in-time"], "the lapsed request reached the server")
+    }
+
     @Test("a request's own User-Agent replaces the configured one")
     func ownUserAgent() async throws {
         let server = try await LocalServer()

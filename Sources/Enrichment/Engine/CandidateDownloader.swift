@@ -52,32 +52,41 @@ public struct CandidateDownloader: Sendable {
     /// `throttleStatuses`: how the image's host says "slow down" (the provider's image host).
     public func fetch(_ url: String, provider: ProviderID?, throttleStatuses: Set<Int>) async -> Result<AcceptedImage, CandidateRefusal> {
         let rule = budgets.rule(for: url)
-        if let rule {
-            do {
-                try await rule.budget.take(longestPause: timeout)
-            } catch is CancellationError {
-                return .failure(.init(kind: .interrupted, reason: "cancelled"))
-            } catch let paused as ProviderBudget.Paused {
-                return .failure(.init(kind: .throttled(retryAfter: paused.remaining), reason: "throttled: \(paused)"))
-            } catch {
-                return .failure(.init(kind: .interrupted, reason: "\(error)"))
-            }
-        }
         let throttleStatuses = throttleStatuses.union(rule?.throttleStatuses ?? [])
         let response: OutboundResponse
-        do {
-            response = try await fetcher.send(OutboundRequest(url: url, headers: [("Accept", "image/*")], maxResponseBytes: maxBytes, timeout: timeout))
-        } catch {
-            switch error {
-            case .blockedAddress, .invalidURL, .tooManyRedirects:
-                return .failure(.init(kind: .unusable, reason: error.description))
-            case .responseTooLarge:
-                // The download stopped at the cap: the image's real size is unknown, so do not state one.
-                return .failure(.init(kind: .unusable, reason: "image is larger than the limit of \(maxBytes) bytes (download aborted)"))
-            case .unavailable, .cancelled:
-                return .failure(.init(kind: .interrupted, reason: error.description))
-            default:
-                return .failure(.init(kind: .transient, reason: error.description))
+        while true {
+            var leaveBy: ContinuousClock.Instant?
+            if let rule {
+                do {
+                    leaveBy = try await rule.budget.take(longestPause: timeout).leaveBy
+                } catch is CancellationError {
+                    return .failure(.init(kind: .interrupted, reason: "cancelled"))
+                } catch let paused as ProviderBudget.Paused {
+                    return .failure(.init(kind: .throttled(retryAfter: paused.remaining), reason: "throttled: \(paused)"))
+                } catch {
+                    return .failure(.init(kind: .interrupted, reason: "\(error)"))
+                }
+            }
+            var request = OutboundRequest(url: url, headers: [("Accept", "image/*")], maxResponseBytes: maxBytes, timeout: timeout)
+            request.leaveBy = leaveBy
+            do {
+                response = try await fetcher.send(request)
+                break
+            } catch {
+                switch error {
+                case .late:
+                    // Not sent: it could not leave within its slot. A new slot, as if it had not asked yet.
+                    continue
+                case .blockedAddress, .invalidURL, .tooManyRedirects:
+                    return .failure(.init(kind: .unusable, reason: error.description))
+                case .responseTooLarge:
+                    // The download stopped at the cap: the image's real size is unknown, so do not state one.
+                    return .failure(.init(kind: .unusable, reason: "image is larger than the limit of \(maxBytes) bytes (download aborted)"))
+                case .unavailable, .cancelled:
+                    return .failure(.init(kind: .interrupted, reason: error.description))
+                default:
+                    return .failure(.init(kind: .transient, reason: error.description))
+                }
             }
         }
         if throttleStatuses.contains(response.status) {

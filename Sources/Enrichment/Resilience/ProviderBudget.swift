@@ -99,7 +99,10 @@ public actor ProviderBudget {
                 try await Task.sleep(for: sleep)
                 if reservation.paced { waited += sleep }
             }
-            if slack == 0 || -slot.timeIntervalSinceNow <= slack { return Slot(date: slot, waited: waited) }
+            let late = -slot.timeIntervalSinceNow
+            if slack == 0 || late <= slack {
+                return Slot(date: slot, waited: waited, leaveBy: slack == 0 ? nil : .now + .milliseconds(Int64(((slack - late) * 1000).rounded(.down))))
+            }
             try Task.checkCancellation()
         }
     }
@@ -110,6 +113,9 @@ public actor ProviderBudget {
     public struct Slot: Sendable {
         public let date: Date
         public let waited: Duration
+        /// The request must start by then (`OutboundRequest.leaveBy`), or give the slot up and take another:
+        /// later, it could arrive inside the next slot. Nil without a safety margin.
+        public let leaveBy: ContinuousClock.Instant?
     }
 
     /// A slot reserved; `paced`: the limit put it later than the reservation asked for.

@@ -171,6 +171,7 @@ struct GuardedFetcher: HTTPFetching {
             switch step {
             case .final(let response): return response
             case .failed(let error): throw error
+            case .late: continue
             case .sent(let sent): result = sent
             }
             let transient: Bool = switch result {
@@ -191,6 +192,8 @@ struct GuardedFetcher: HTTPFetching {
     private enum Step {
         /// An answer to give the provider as is (a throttle, real or ours).
         case final(OutboundResponse)
+        /// Not sent: it could not leave within its slot; a new slot is taken (not a retry).
+        case late
         case failed(OutboundError)
         /// The request was sent: its response or transport error, which may be retried.
         case sent(Result<OutboundResponse, OutboundError>)
@@ -214,8 +217,9 @@ struct GuardedFetcher: HTTPFetching {
                 return .final(Self.throttled(request, retryAfter: QuotaLedger.untilReset().components.seconds))
             }
         }
+        let slot: ProviderBudget.Slot
         do {
-            let slot = try await guardian.budget.take(longestPause: budget)
+            slot = try await guardian.budget.take(longestPause: budget)
             if slot.waited > .zero { guardian.observer?.waitedForBudget(guardian.id, duration: slot.waited) }
         } catch is CancellationError {
             return .failed(.cancelled)
@@ -234,9 +238,12 @@ struct GuardedFetcher: HTTPFetching {
         var attemptRequest = request
         let remaining = ContinuousClock.now.duration(to: deadline)
         attemptRequest.timeout = min(request.timeout ?? remaining, remaining)
+        attemptRequest.leaveBy = slot.leaveBy
         let result: Result<OutboundResponse, OutboundError>
         let sent = ContinuousClock.now
         do { result = .success(try await inner.send(attemptRequest)) } catch { result = .failure(error) }
+        // Not sent: the machine was too slow to send it within its slot. Nothing reached the provider.
+        if case .failure(.late) = result { return .late }
         guardian.observer?.requestFinished(guardian.id, outcome: ProviderRequestOutcome(result, throttleStatuses: throttleStatuses),
                                            duration: sent.duration(to: .now))
         if case .success(let response) = result, throttleStatuses.contains(response.status) {
