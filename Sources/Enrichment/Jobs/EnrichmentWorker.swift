@@ -180,6 +180,13 @@ public final class EnrichmentWorker: Sendable {
         logger[metadataKey: "job"] = "\(task.jobID)"
         logger[metadataKey: "entity"] = "\(task.key)"
         do {
+            // An entity this task only skips (looked up before and not due, the catalog's own cover, a
+            // permanent failure) needs neither a start nor the lookup fence: nothing is recorded on it. Most
+            // of a re-run without force is such entities; they cost a read and the finish.
+            if let reason = try await skipReason(task) {
+                try await record(task, outcome: .skipped, detail: reason, entity: nil, logger: logger)
+                return
+            }
             guard try await store.start(task) else {
                 logger.debug("no longer queued for this claim (its scan stopped, or its lease ran out); not started")
                 return
@@ -320,6 +327,14 @@ public final class EnrichmentWorker: Sendable {
         var recorded = entity
         recorded.imageLookup = lookup
         try await record(task, outcome: .failed, detail: reason, entity: recorded, logger: logger)
+    }
+
+    /// Why the task skips its entity without looking it up, or nil when it must go on (to a lookup, to
+    /// report a lookup recorded since its job was created, or to find the entity deleted).
+    private func skipReason(_ task: ClaimedTask) async throws -> String? {
+        guard let entity = try await entities.get(task.key) else { return nil }
+        if let lookup = entity.imageLookup, lookup.lookupAttemptedAt >= task.jobCreatedAt { return nil }
+        return EnrichmentEngine.skipReason(entity, force: task.force, now: Date())
     }
 
     /// What the task comes to. An entity whose lookup was recorded after this task's job was created (by
