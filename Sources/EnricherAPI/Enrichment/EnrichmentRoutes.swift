@@ -158,14 +158,15 @@ struct EnrichmentRoutes: Sendable {
         let after = try request.query("cursor", "cursor '%@' is not one this API gave out; pass nextCursor from the previous page unchanged") {
             Int($0).flatMap { $0 >= 0 ? $0 : nil }
         }
-        async let settled = jobs.settle(job)
-        async let page = jobs.items(job, after: after, limit: limit)
-        let items = try await page.items.map { item in
+        // The counts (and the status they settle) first, then the items: items only move forward, so a page
+        // read after the counts is never behind them (a completed job never shows an item still queued).
+        let (current, counts) = try await jobs.settle(job)
+        let page = try await jobs.items(job, after: after, limit: limit)
+        let items = page.items.map { item in
             Item(mediaType: item.key.mediaType.rawValue, id: item.key.id, state: item.state.rawValue, outcome: item.outcome?.rawValue,
                  detail: item.detail, attempts: item.attempts, finishedAt: item.finishedAt)
         }
-        let (current, counts) = try await settled
-        let view = JobView(job: current, counts: counts, items: items, nextCursor: try await page.next.map(String.init))
+        let view = JobView(job: current, counts: counts, items: items, nextCursor: page.next.map(String.init))
         return JSONResponse.make(statusCode: .ok, body: view)
     }
 }

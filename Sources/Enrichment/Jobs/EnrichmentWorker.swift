@@ -104,12 +104,17 @@ public final class EnrichmentWorker: Sendable {
             guard space > 0 else { continue }
             claims += 1
             do {
-                let claimed = try await store.claim(limit: space, owner: "\(instance)-\(claims)", lease: configuration.lease)
+                // A claim once begun is finished even if the worker is stopped meanwhile, and what it took goes
+                // to the queue (given back at once when the queue closes): cut off between its update and its
+                // read, the tasks it took would stay owned until their lease ran out.
+                let (store, owner, lease) = (self.store, "\(instance)-\(claims)", configuration.lease)
+                let claimed = try await evenIfCancelled { try await store.claim(limit: space, owner: owner, lease: lease) }
                 if claimed.isEmpty {
                     await signal.wait(timeout: untilNextDue())
                 } else {
                     queue.push(claimed)
                 }
+                if Task.isCancelled { return }
             } catch is CancellationError {
                 return
             } catch {
