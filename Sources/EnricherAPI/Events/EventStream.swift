@@ -50,6 +50,7 @@ struct EventStream: Sendable {
         var cursor = after
         if let jobID { try await output.send(try await progress(jobID)) }
         while !streams.isClosing {
+            let mark = streams.logged.mark
             // Everything numbered up to `newest` was written before it (EventLog): read up to there and
             // nothing that commits later can fall behind the cursor.
             let newest = try await streams.log.newest()
@@ -82,7 +83,7 @@ struct EventStream: Sendable {
                 }
             }
             guard follow else { return }
-            await streams.logged.wait(timeout: max(.milliseconds(1), min(settings.poll, settings.heartbeat - output.quiet)))
+            await streams.logged.wait(timeout: max(.milliseconds(1), min(settings.poll, settings.heartbeat - output.quiet)), since: mark)
             if output.quiet >= settings.heartbeat { try await output.send(ServerSentEvent.heartbeat) }
         }
     }

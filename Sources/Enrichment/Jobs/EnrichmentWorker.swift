@@ -103,6 +103,7 @@ public final class EnrichmentWorker: Sendable {
             let space = await queue.waitForSpace()
             guard space > 0 else { continue }
             claims += 1
+            let mark = signal.mark
             do {
                 // A claim once begun is finished even if the worker is stopped meanwhile, and what it took goes
                 // to the queue (given back at once when the queue closes): cut off between its update and its
@@ -110,7 +111,7 @@ public final class EnrichmentWorker: Sendable {
                 let (store, owner, lease) = (self.store, "\(instance)-\(claims)", configuration.lease)
                 let claimed = try await evenIfCancelled { try await store.claim(limit: space, owner: owner, lease: lease) }
                 if claimed.isEmpty {
-                    await signal.wait(timeout: untilNextDue())
+                    await signal.wait(timeout: untilNextDue(), since: mark)
                 } else {
                     queue.push(claimed)
                 }
@@ -119,7 +120,7 @@ public final class EnrichmentWorker: Sendable {
                 return
             } catch {
                 logger.warning("could not claim work", metadata: ["error": "\(error)"])
-                await signal.wait(timeout: configuration.poll)
+                await signal.wait(timeout: configuration.poll, since: mark)
             }
         }
     }
@@ -129,6 +130,7 @@ public final class EnrichmentWorker: Sendable {
     private func expandFilterJobs() async {
         let interval = max(configuration.poll, .seconds(1))
         while !Task.isCancelled {
+            let mark = signal.mark
             do {
                 if try await store.expandNext(owner: instance, lease: configuration.lease, pageSize: configuration.filterPageSize,
                                               maxEntities: configuration.filterMaxEntities, entities: entities) {
@@ -140,7 +142,7 @@ public final class EnrichmentWorker: Sendable {
             } catch {
                 logger.warning("could not write a re-run's next page of tasks", metadata: ["error": "\(error)"])
             }
-            await signal.wait(timeout: interval)
+            await signal.wait(timeout: interval, since: mark)
         }
     }
 

@@ -83,6 +83,7 @@ public final class WebhookDispatcher: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 while !Task.isCancelled {
+                    let mark = self.events.mark
                     var relayed = 0
                     do { relayed = try await self.relay() } catch is CancellationError {
                         return
@@ -94,7 +95,7 @@ public final class WebhookDispatcher: Sendable {
                         self.queued.wake()
                     }
                     if relayed < 100 {
-                        await self.events.wait(timeout: self.settings.poll)
+                        await self.events.wait(timeout: self.settings.poll, since: mark)
                         // Events come in bursts (a job's entities finish together): gather a batch.
                         try? await Task.sleep(for: .milliseconds(100))
                     }
@@ -164,6 +165,7 @@ public final class WebhookDispatcher: Sendable {
         var claims = 0
         while !Task.isCancelled {
             claims += 1
+            let mark = queued.mark
             let claimed: [WebhookDelivery]
             // A lease covers one attempt; each delivery's is extended right before its attempt. So the
             // deliveries of a process that died are free again one attempt's time after, not a batch's.
@@ -179,7 +181,7 @@ public final class WebhookDispatcher: Sendable {
                 continue
             }
             guard !claimed.isEmpty else {
-                await queued.wait(timeout: settings.poll)
+                await queued.wait(timeout: settings.poll, since: mark)
                 continue
             }
             var endpoints: [String: WebhookEndpoint?] = [:]
