@@ -20,6 +20,7 @@ extension CurlTransfer {
         var maxRedirects: Int
         var addressPolicy: AddressPolicy
         var leaveBy: ContinuousClock.Instant?
+        var notBefore: ContinuousClock.Instant?
 
         init(request: OutboundRequest, configuration: HTTPClient.Configuration) throws(OutboundError) {
             guard Self.isToken(request.method) else {
@@ -28,6 +29,7 @@ extension CurlTransfer {
             method = request.method
             url = request.url
             leaveBy = request.leaveBy
+            notBefore = request.notBefore
             loggableURL = try Self.checkURL(request.url)
             headerLines = []
             for (name, value) in request.headers {

@@ -53,7 +53,8 @@ public final class HTTPClient: HTTPFetching {
             plan = nil
             result = .failure(error)
         }
-        log(plan: plan, result: result, elapsed: ContinuousClock.now - started)
+        // From when it left: a request held until its `notBefore` did not take that long.
+        log(plan: plan, result: result, elapsed: ContinuousClock.now - max(started, request.notBefore ?? started))
         return try result.get()
     }
 

@@ -15,6 +15,9 @@ public struct OutboundRequest: Sendable {
     /// The request is not sent unless it starts by then (it fails with `late`): one that spends a slot of a
     /// provider's budget must not arrive inside the next slot, however long it waited on this side.
     public var leaveBy: ContinuousClock.Instant?
+    /// The request is not sent before then: the transfer thread holds it until its slot, so that the moment
+    /// it leaves does not depend on when a task of the cooperative pool wakes on a busy machine.
+    public var notBefore: ContinuousClock.Instant?
 
     public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [],
                 body: [UInt8]? = nil, maxResponseBytes: Int? = nil, timeout: Duration? = nil, followRedirects: Bool = true) {

@@ -26,7 +26,8 @@ final class TransferLoop: @unchecked Sendable {
     private struct Shared {
         var incoming: [Submission] = []
         var cancelled: [CurlTransfer.Cancellation] = []
-        /// Submitted and not yet answered: waiting in `incoming`, queued in libcurl, or under way.
+        /// Submitted and not yet answered: waiting in `incoming`, held until its `notBefore`, queued in libcurl,
+        /// or under way.
         var accepted = 0
         var stopping = false
         /// False once the loop is about to clean up the multi handle: no more wakeups.
@@ -135,6 +136,8 @@ final class TransferLoop: @unchecked Sendable {
     private func run() {
         var running: [UnsafeMutableRawPointer: Running] = [:]
         var handles: [ObjectIdentifier: UnsafeMutableRawPointer] = [:]
+        // Submissions whose `notBefore` has not come, earliest last (popped when due).
+        var held: [Submission] = []
         // When the earliest deadline of a running transfer may have come; checked no sooner.
         var nextSweep = ContinuousClock.now + .seconds(60)
 
@@ -161,13 +164,28 @@ final class TransferLoop: @unchecked Sendable {
             let cancelled = shared.cancelled
             shared.incoming.removeAll()
             shared.cancelled.removeAll()
-            let done = shared.stopping && incoming.isEmpty && running.isEmpty
+            let done = shared.stopping && incoming.isEmpty && running.isEmpty && held.isEmpty
             if done { shared.wakeable = false }
             condition.unlock()
             if done { break }
 
             let now = ContinuousClock.now
+            var due: [Submission] = []
             for submission in incoming {
+                if let notBefore = submission.plan.notBefore, notBefore > now, !submission.cancellation.isCancelled {
+                    held.append(submission)
+                } else {
+                    due.append(submission)
+                }
+            }
+            held.sort { $0.plan.notBefore! > $1.plan.notBefore! }
+            held.removeAll { submission in
+                guard submission.cancellation.isCancelled else { return false }
+                due.append(submission)
+                return true
+            }
+            while let last = held.last, last.plan.notBefore! <= now { due.append(held.removeLast()) }
+            for submission in due {
                 let result: OutboundError
                 if submission.cancellation.isCancelled {
                     result = .cancelled
@@ -221,8 +239,10 @@ final class TransferLoop: @unchecked Sendable {
                 }
             }
             // curl_multi_poll waits no longer than libcurl's own next timeout, and returns early on a wakeup.
-            let untilSweep = ((nextSweep - ContinuousClock.now) / .milliseconds(1)).rounded(.up)
-            curl_multi_poll(multi, nil, 0, Int32(max(0, min(1000, untilSweep))), nil)
+            // A held request wakes the loop at its `notBefore`, to the millisecond.
+            let wake = min(nextSweep, held.last?.plan.notBefore ?? nextSweep)
+            let untilWake = ((wake - ContinuousClock.now) / .milliseconds(1)).rounded(.up)
+            curl_multi_poll(multi, nil, 0, Int32(max(0, min(1000, untilWake))), nil)
         }
 
         curl_multi_cleanup(multi)  // closes the cached connections

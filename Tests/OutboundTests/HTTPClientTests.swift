@@ -47,6 +47,54 @@ struct HTTPClientTests {
         #expect(await server.requests.map(\.path) == ["/in-time"], "the lapsed request reached the server")
     }
 
+    @Test("a request with a notBefore is held by the transfer thread until then, in the order of the times; a held one cancelled never leaves")
+    func notBefore() async throws {
+        let arrivals = Arrivals()
+        let server = try await LocalServer { request in
+            await arrivals.record(String(request.path))
+            return HTTPResponse(status: .ok)
+        }
+        defer { server.stop() }
+        let client = try makeClient()
+        defer { client.shutdown() }
+
+        let start = ContinuousClock.now
+        let times: [(path: String, notBefore: ContinuousClock.Instant)] = [
+            ("/third", start + .milliseconds(450)), ("/first", start + .milliseconds(150)), ("/second", start + .milliseconds(300)),
+        ]
+        let held = Task {
+            var request = OutboundRequest(url: "\(server.base)/cancelled")
+            request.notBefore = start + .seconds(30)
+            return try await client.send(request)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (path, notBefore) in times {
+                group.addTask {
+                    var request = OutboundRequest(url: "\(server.base)\(path)")
+                    request.notBefore = notBefore
+                    let status = try await client.send(request).status
+                    #expect(status == 200)
+                }
+            }
+            try await group.waitForAll()
+        }
+        held.cancel()
+        await #expect(throws: OutboundError.cancelled) { try await held.value }
+
+        let received = await arrivals.all
+        #expect(received.map(\.path) == ["/first", "/second", "/third"])
+        for (path, notBefore) in times {
+            let arrival = try #require(received.first { $0.path == path }?.time)
+            #expect(arrival >= notBefore, "\(path) arrived \(notBefore - arrival) before its time")
+        }
+        #expect(ContinuousClock.now - start < .seconds(30), "the cancelled request was answered only at its time")
+    }
+
+    actor Arrivals {
+        var all: [(path: String, time: ContinuousClock.Instant)] = []
+        func record(_ path: String) { all.append((path, .now)) }
+    }
+
     @Test("a request's own User-Agent replaces the configured one")
     func ownUserAgent() async throws {
         let server = try await LocalServer()

@@ -55,10 +55,10 @@ public struct CandidateDownloader: Sendable {
         let throttleStatuses = throttleStatuses.union(rule?.throttleStatuses ?? [])
         let response: OutboundResponse
         while true {
-            var leaveBy: ContinuousClock.Instant?
+            var slot: ProviderBudget.Slot?
             if let rule {
                 do {
-                    leaveBy = try await rule.budget.take(longestPause: timeout).leaveBy
+                    slot = try await rule.budget.take(longestPause: timeout)
                 } catch is CancellationError {
                     return .failure(.init(kind: .interrupted, reason: "cancelled"))
                 } catch let paused as ProviderBudget.Paused {
@@ -68,7 +68,8 @@ public struct CandidateDownloader: Sendable {
                 }
             }
             var request = OutboundRequest(url: url, headers: [("Accept", "image/*")], maxResponseBytes: maxBytes, timeout: timeout)
-            request.leaveBy = leaveBy
+            request.leaveBy = slot?.leaveBy
+            request.notBefore = slot?.notBefore
             do {
                 response = try await fetcher.send(request)
                 break

@@ -82,9 +82,12 @@ public actor ProviderBudget {
     /// or `Paused` when the provider itself asked for a pause longer than `longestPause`.
     ///
     /// A request must leave soon after its slot: slots are spaced by the interval plus a margin, so a
-    /// window of the provider's limit (`count` slots) has `count` margins of slack, and a request waking
+    /// window of the provider's limit (`count` slots) has `count` margins of slack, and a request leaving
     /// later than that slack (a busy machine) could arrive inside the next window's share, from any
-    /// instance. Such a request gives its slot up and reserves another. Call it right before sending.
+    /// instance. Such a request gives its slot up and reserves another. The wait returns a little before
+    /// the slot (`handOff`): the request goes with the slot's `notBefore` and `leaveBy` to the HTTP
+    /// client's transfer thread, which sends it on time however late a task of the cooperative pool wakes.
+    /// Call it right before sending.
     @discardableResult
     public nonisolated func take(longestPause: Duration = .seconds(15)) async throws -> Slot {
         let slack = Double(Self.milliseconds(configuration.margin * configuration.rate.count)) / 1000
@@ -94,18 +97,24 @@ public actor ProviderBudget {
             let slot = reservation.date
             let wait = slot.timeIntervalSinceNow
             if wait > Self.longWait { await noteLongWait(wait) }
-            if wait > 0 {
-                let sleep = Duration.milliseconds(Int64((wait * 1000).rounded(.up)))
+            if wait > Self.handOff.seconds {
+                let sleep = Duration.milliseconds(Int64(((wait - Self.handOff.seconds) * 1000).rounded(.up)))
                 try await Task.sleep(for: sleep)
                 if reservation.paced { waited += sleep }
             }
-            let late = -slot.timeIntervalSinceNow
-            if slack == 0 || late <= slack {
-                return Slot(date: slot, waited: waited, leaveBy: slack == 0 ? nil : .now + .milliseconds(Int64(((slack - late) * 1000).rounded(.down))))
+            let now = ContinuousClock.now
+            let untilSlot = slot.timeIntervalSinceNow
+            if slack == 0 || -untilSlot <= slack {
+                let notBefore = now + .milliseconds(Int64((max(0, untilSlot) * 1000).rounded(.up)))
+                return Slot(date: slot, waited: waited, notBefore: notBefore,
+                            leaveBy: slack == 0 ? nil : now + .milliseconds(Int64(((slack + untilSlot) * 1000).rounded(.down))))
             }
             try Task.checkCancellation()
         }
     }
+
+    /// How long before its slot a request is handed to the transfer thread, which holds it until then.
+    static let handOff: Duration = .milliseconds(50)
 
     /// A slot taken: when it is, and how long the request slept for it because the budget put it later
     /// than it asked (zero when the budget was free: the short sleep that lands a request on a slot
@@ -113,6 +122,8 @@ public actor ProviderBudget {
     public struct Slot: Sendable {
         public let date: Date
         public let waited: Duration
+        /// The request must not start before then (`OutboundRequest.notBefore`): the slot, on this clock.
+        public let notBefore: ContinuousClock.Instant
         /// The request must start by then (`OutboundRequest.leaveBy`), or give the slot up and take another:
         /// later, it could arrive inside the next slot. Nil without a safety margin.
         public let leaveBy: ContinuousClock.Instant?

@@ -239,8 +239,9 @@ struct GuardedFetcher: HTTPFetching {
         let remaining = ContinuousClock.now.duration(to: deadline)
         attemptRequest.timeout = min(request.timeout ?? remaining, remaining)
         attemptRequest.leaveBy = slot.leaveBy
+        attemptRequest.notBefore = slot.notBefore
         let result: Result<OutboundResponse, OutboundError>
-        let sent = ContinuousClock.now
+        let sent = max(ContinuousClock.now, slot.notBefore)
         do { result = .success(try await inner.send(attemptRequest)) } catch { result = .failure(error) }
         // Not sent: the machine was too slow to send it within its slot. Nothing reached the provider.
         if case .failure(.late) = result { return .late }
