@@ -8,8 +8,13 @@ import Testing
 @Suite("Command line")
 struct CommandLineTests {
     /// The binary SwiftPM built next to this test bundle.
+    /// The service's binary: the debug build beside the test bundle, or `ENRICHER_TEST_BINARY` (the
+    /// benchmarks kept in the bundle run a release build).
     static var binary: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("enricher")
+        if let path = ProcessInfo.processInfo.environment["ENRICHER_TEST_BINARY"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("enricher")
     }
 
     static func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {

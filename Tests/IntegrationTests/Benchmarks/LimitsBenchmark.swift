@@ -63,6 +63,28 @@ struct LimitsBenchmark {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
+    /// Where a run's time went, at its busiest provider (the one whose limit bounds the run): until its
+    /// first request, the spacing its limit and our margin impose, slots left unused (gaps longer than
+    /// the spacing: no request ready, or one that woke too late for its slot and took another), and after
+    /// its last request until the job was seen complete.
+    static func timeSpent(_ world: FakeWorld, from start: ContinuousClock.Instant, to end: ContinuousClock.Instant) -> [String] {
+        let busiest = providers.max { a, b in
+            world[a.kind].requests.filter(a.limit.counts).count < world[b.kind].requests.filter(b.limit.counts).count
+        }!
+        let times = world[busiest.kind].requests.filter(busiest.limit.counts).map(\.time).sorted()
+        guard let first = times.first, let last = times.last else { return [] }
+        let margin = Double(environment[ConfigurationKey.rateMarginPercent.name] ?? "") ?? 3
+        let spacing = 1 / rate * (1 + margin / 100)
+        let gaps = zip(times, times.dropFirst()).map { seconds($1 - $0) }
+        let unused = gaps.map { max(0, $0 - spacing) }
+        let long = gaps.filter { $0 > spacing * 1.5 }
+        return [
+            String(format: "%@: %d requests; %.2f s before the first, %.2f s of spacing (%.0f ms each, %.0f %% margin), %.2f s of unused slots (%d gaps over 1.5x the spacing, longest %.2f s), %.2f s after the last",
+                   busiest.name as NSString, times.count, seconds(first - start), Double(gaps.count) * spacing, spacing * 1000, margin,
+                   unused.reduce(0, +), long.count, gaps.max() ?? 0, seconds(end - last)),
+        ]
+    }
+
     @Test("200 entities over four providers limited to 5/s: time taken against the time the limits allow", .enabled(if: enabled))
     func limits() async throws {
         let count = Int(Self.environment["BENCH_ENTITIES"] ?? "") ?? 200
@@ -72,7 +94,7 @@ struct LimitsBenchmark {
 
         // Enricher: one job over every entity, on one and on three instances sharing the database, workers
         // enough to keep all four providers busy; the fakes count any window of 1 s holding more than 5.
-        var runs: [(instances: Int, seconds: Double, perProvider: [String: Int], violations: Int)] = []
+        var runs: [(instances: Int, seconds: Double, perProvider: [String: Int], violations: Int, spent: [String])] = []
         for instances in [1, 3] {
             let run = try await FakeWorld.with { world in
                 for provider in Self.providers {
@@ -80,7 +102,7 @@ struct LimitsBenchmark {
                 }
                 var settings = Self.settings(world, workers: 8)
                 settings["ENRICHER_DATABASE"] = TestDatabase.uniqueName("bench")
-                let elapsed = try await ProviderLimitsTests.withInstances(instances, settings) { processes in
+                let (start, end) = try await ProviderLimitsTests.withInstances(instances, settings) { processes in
                     let client = processes[0].client
                     let stored = try await client.post("/v1/entities/batch", ["entities": entities])
                     try #require(stored.status == 200 && (try stored.json["created"] as? Int) == count, "\(stored.text.prefix(800))")
@@ -91,14 +113,14 @@ struct LimitsBenchmark {
                     try await waitUntil(deadline: .seconds(600), interval: .milliseconds(200)) {
                         try await client.get("/v1/enrichments/\(job)").json["status"] as? String == "completed"
                     }
-                    let elapsed = Self.seconds(clock.now - start)
+                    let end = clock.now
                     let final = try await client.get("/v1/enrichments/\(job)").json
                     let counts = final["counts"] as? [String: Int] ?? [:]
                     try #require(counts["found"] == count, "every entity should be found: \(counts)")
-                    return elapsed
+                    return (start, end)
                 }
                 let violations = Self.providers.reduce(0) { $0 + world[$1.kind].refusedForRate }
-                return (instances, elapsed, Self.requests(world), violations)
+                return (instances, Self.seconds(end - start), Self.requests(world), violations, Self.timeSpent(world, from: start, to: end))
             }
             runs.append(run)
         }
@@ -141,6 +163,7 @@ struct LimitsBenchmark {
             report.append(String(format: "Enricher, %d instance(s), 8 workers each:   %6.1f s  = %.2fx the limits (goal: at most 1.05x, %@); %d requests refused for rate at the fakes",
                                  run.instances, run.seconds, run.seconds / allowedHere,
                                  (run.seconds <= allowedHere * 1.05 ? "met" : "MISSED") as NSString, run.violations))
+            report.append(contentsOf: run.spent.map { "    " + $0 })
         }
         report.append(String(format: "catalog design, one entity at a time with a fixed %.2f s delay: %6.1f s  = %.2fx the limits, %.1fx Enricher's time",
                              fixedDelay, catalog, catalog / allowed, catalog / ours))
