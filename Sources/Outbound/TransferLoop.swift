@@ -136,8 +136,8 @@ final class TransferLoop: @unchecked Sendable {
     private func run() {
         var running: [UnsafeMutableRawPointer: Running] = [:]
         var handles: [ObjectIdentifier: UnsafeMutableRawPointer] = [:]
-        // Submissions whose `notBefore` has not come, earliest last (popped when due).
-        var held: [Submission] = []
+        // Submissions whose `notBefore` has not come, with it, latest first (the next due is popped off the end).
+        var held: [(notBefore: ContinuousClock.Instant, submission: Submission)] = []
         // When the earliest deadline of a running transfer may have come; checked no sooner.
         var nextSweep = ContinuousClock.now + .seconds(60)
 
@@ -172,19 +172,20 @@ final class TransferLoop: @unchecked Sendable {
             let now = ContinuousClock.now
             var due: [Submission] = []
             for submission in incoming {
-                if let notBefore = submission.plan.notBefore, notBefore > now, !submission.cancellation.isCancelled {
-                    held.append(submission)
+                if let notBefore = submission.plan.notBefore, notBefore > now {
+                    held.append((notBefore, submission))
                 } else {
                     due.append(submission)
                 }
             }
-            held.sort { $0.plan.notBefore! > $1.plan.notBefore! }
-            held.removeAll { submission in
-                guard submission.cancellation.isCancelled else { return false }
-                due.append(submission)
+            if incoming.contains(where: { $0.plan.notBefore != nil }) { held.sort { $0.notBefore > $1.notBefore } }
+            // Cancelled while held: answered now, not at their time.
+            held.removeAll { entry in
+                guard entry.submission.cancellation.isCancelled else { return false }
+                due.append(entry.submission)
                 return true
             }
-            while let last = held.last, last.plan.notBefore! <= now { due.append(held.removeLast()) }
+            while let last = held.last, last.notBefore <= now { due.append(held.removeLast().submission) }
             for submission in due {
                 let result: OutboundError
                 if submission.cancellation.isCancelled {
@@ -240,7 +241,7 @@ final class TransferLoop: @unchecked Sendable {
             }
             // curl_multi_poll waits no longer than libcurl's own next timeout, and returns early on a wakeup.
             // A held request wakes the loop at its `notBefore`, to the millisecond.
-            let wake = min(nextSweep, held.last?.plan.notBefore ?? nextSweep)
+            let wake = min(nextSweep, held.last?.notBefore ?? nextSweep)
             let untilWake = ((wake - ContinuousClock.now) / .milliseconds(1)).rounded(.up)
             curl_multi_poll(multi, nil, 0, Int32(max(0, min(1000, untilWake))), nil)
         }
