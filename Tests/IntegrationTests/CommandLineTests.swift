@@ -100,7 +100,9 @@ struct CommandLineTests {
 
             for (arguments, words) in [
                 (["enrich", "--filter", "mediaTypes=vinyl"], "mediaTypes/0: must be a media type"),
-                (["enrich", "--filter", "provider"], "must be name=value"),
+                (["enrich", "--filter", "provider"], "provider: must be name=value"),
+                // An empty value (an empty shell variable) names nothing: not "any", which would re-run everything.
+                (["enrich", "--filter", "mediaTypes="], "mediaTypes: must be an array of 1 to 16"),
                 (["enrich", "--filter", "lookedUpBefore=yesterday"], "lookedUpBefore: must be an RFC 3339 date-time"),
                 (["enrich", "--filter", "statuses=found"], "matches no entity"),
             ] {

@@ -36,7 +36,7 @@ struct EnrichmentRequest {
         case let other?: errors.append(FieldError(pointer: "/callbackUrl", detail: "must be a string, got \(other.typeName)"))
         }
         switch (object["entities"], object["filter"]) {
-        case (let entities?, _?) where entities != .null:
+        case (let entities?, let filter?) where entities != .null && filter != .null:
             errors.append(FieldError(pointer: "/filter", detail: "give either entities (by id) or a filter, not both"))
             return .failure(FieldErrors(errors))
         case (_, let filter?) where filter != .null:

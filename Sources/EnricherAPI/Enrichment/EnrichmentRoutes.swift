@@ -140,7 +140,7 @@ struct EnrichmentRoutes: Sendable {
         case .noMatch:
             throw Problem(.validation, detail: "the filter matches no entity; nothing to re-run (a dry run counts without starting a job)")
         case .tooMany(let matched, let limit):
-            throw Problem(.validation, detail: "the filter matches \(matched) entities, more than a re-run may take (ENRICHER_FILTER_JOB_MAX_ENTITIES = \(limit)); narrow it, for example by media type or lookedUpBefore")
+            throw Problem(.validation, detail: "the filter matches \(matched) entities, more than a re-run may take (\(ConfigurationKey.filterJobMaxEntities.name) = \(limit)); narrow it, for example by media type or lookedUpBefore")
         case .started(let job):
             signal.wake()
             var response = JSONResponse.make(statusCode: .accepted, body: JobView(job: job, counts: JobCounts(), rejected: []))

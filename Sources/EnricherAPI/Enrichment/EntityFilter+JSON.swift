@@ -29,12 +29,14 @@ extension EntityFilter {
         }
         switch object["failureReason"] {
         case nil, .null: break
-        case .string(let text) where (1...maxFailureReasonLength).contains(text.count)
+        // Counted in Unicode scalars, not characters: one character can carry any number of combining marks.
+        case .string(let text) where (1...maxFailureReasonLength).contains(text.unicodeScalars.count)
                                     && !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }):
             filter.failureReason = text
         case let other?:
+            let got = if case .string(let text) = other { "text of \(text.unicodeScalars.count) characters" } else { other.typeName }
             errors.append(FieldError(pointer: "\(pointer)/failureReason",
-                                     detail: "must be text of 1 to \(maxFailureReasonLength) characters without control characters (matched ignoring case), got \(other.typeName)"))
+                                     detail: "must be text of 1 to \(maxFailureReasonLength) characters without control characters (matched ignoring case), got \(got)"))
         }
         filter.lookedUpBefore = date(object["lookedUpBefore"], at: "\(pointer)/lookedUpBefore", errors: &errors)
         filter.lookedUpAfter = date(object["lookedUpAfter"], at: "\(pointer)/lookedUpAfter", errors: &errors)
@@ -44,12 +46,13 @@ extension EntityFilter {
         return errors.count == before ? filter : nil
     }
 
-    /// A list of distinct names of a kind (media types, statuses); absent or null: none.
+    /// A list of distinct names of a kind (media types, statuses); absent or null: any. An empty list is
+    /// refused: read as "any", it would widen a re-run to the whole catalog (an empty shell variable).
     private static func names<Name: RawRepresentable<String>>(_ value: JSONValue?, at pointer: String, kind: String, list: String,
                                                               errors: inout [FieldError]) -> [Name] {
         switch value {
         case nil, .null: return []
-        case .array(let items) where items.count <= 16:
+        case .array(let items) where (1...maxNames).contains(items.count):
             var names: [Name] = []
             for (index, item) in items.enumerated() {
                 guard case .string(let raw) = item, let name = Name(rawValue: raw) else {
@@ -60,7 +63,8 @@ extension EntityFilter {
             }
             return names
         case let other?:
-            errors.append(FieldError(pointer: pointer, detail: "must be an array of \(kind) names (\(list)), got \(other.typeName)"))
+            let got = if case .array(let items) = other { "\(items.count) items" } else { other.typeName }
+            errors.append(FieldError(pointer: pointer, detail: "must be an array of 1 to \(maxNames) \(kind) names (\(list)); leave it out for any; got \(got)"))
             return []
         }
     }
@@ -88,7 +92,7 @@ public enum FilterArguments {
         var errors: [FieldError] = []
         for argument in arguments {
             guard let equals = argument.firstIndex(of: "=") else {
-                errors.append(FieldError(pointer: argument, detail: "must be name=value, a name one of \(EntityFilter.fields.sorted().joined(separator: ", "))"))
+                errors.append(FieldError(pointer: "/\(argument)", detail: "must be name=value, a name one of \(EntityFilter.fields.sorted().joined(separator: ", "))"))
                 continue
             }
             let name = String(argument[..<equals]), value = String(argument[argument.index(after: equals)...])

@@ -18,6 +18,8 @@ public struct EntityFilter: Sendable, Equatable, Codable {
 
     /// The longest `failureReason` text a filter may search for.
     public static let maxFailureReasonLength = 200
+    /// Names a list condition (media types, statuses) may hold: more than there are of either.
+    public static let maxNames = 16
 
     public init(mediaTypes: [MediaType] = [], statuses: [EntityStatus] = [], provider: String? = nil, failureReason: String? = nil,
                 lookedUpBefore: Date? = nil, lookedUpAfter: Date? = nil) {
