@@ -115,7 +115,8 @@ final class TransferLoop: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Refuses new requests, lets those accepted finish, closes the connections and ends the thread.
+    /// Refuses new requests, lets those accepted finish (those held for a later `notBefore` are answered
+    /// `unavailable`), closes the connections and ends the thread.
     /// Blocks the caller until then.
     func shutdown() {
         condition.lock()
@@ -164,10 +165,19 @@ final class TransferLoop: @unchecked Sendable {
             let cancelled = shared.cancelled
             shared.incoming.removeAll()
             shared.cancelled.removeAll()
-            let done = shared.stopping && incoming.isEmpty && running.isEmpty && held.isEmpty
+            let stopping = shared.stopping
+            let done = stopping && incoming.isEmpty && running.isEmpty && held.isEmpty
             if done { shared.wakeable = false }
             condition.unlock()
             if done { break }
+            // Shutting down: requests held for a later time are not waited for (their time may be far off).
+            if stopping {
+                for entry in held {
+                    release()
+                    entry.submission.completion.resume(returning: .failure(.unavailable("held for a later time; the client is shutting down")))
+                }
+                held.removeAll()
+            }
 
             let now = ContinuousClock.now
             var due: [Submission] = []

@@ -90,6 +90,43 @@ struct HTTPClientTests {
         #expect(ContinuousClock.now - start < .seconds(30), "the cancelled request was answered only at its time")
     }
 
+    @Test("shutting down does not wait for a request held until a later time: it is answered unavailable and never sent")
+    func heldAtShutdown() async throws {
+        let server = try await LocalServer()
+        defer { server.stop() }
+        // One accepted request at most: a probe refused for the limit shows the held one was taken in (the
+        // probes go one after another, so only the held request can have the place then).
+        let client = try makeClient { $0.queueLimit = 1 }
+        let started = ContinuousClock.now
+        let held = Task {
+            var request = OutboundRequest(url: "\(server.base)/later")
+            request.notBefore = started + .seconds(60)
+            while true {
+                do {
+                    return try await client.send(request)
+                } catch where "\(error)".contains("already in flight or waiting") {
+                    continue  // a probe had the place: again
+                }
+            }
+        }
+        let clock = ContinuousClock()
+        func probeRefused() async -> Bool {
+            do {
+                _ = try await client.send(OutboundRequest(url: "\(server.base)/probe"))
+                return false
+            } catch {
+                return "\(error)".contains("already in flight or waiting")
+            }
+        }
+        while await !probeRefused() {
+            try #require(clock.now - started < .seconds(20), "the held request was never taken in")
+        }
+        client.shutdown()
+        await #expect(throws: OutboundError.unavailable("held for a later time; the client is shutting down")) { try await held.value }
+        #expect(ContinuousClock.now - started < .seconds(30), "shutdown waited for the held request's time")
+        #expect(await server.requests.allSatisfy { $0.path == "/probe" }, "the held request was sent")
+    }
+
     actor Arrivals {
         var all: [(path: String, time: ContinuousClock.Instant)] = []
         func record(_ path: String) { all.append((path, .now)) }

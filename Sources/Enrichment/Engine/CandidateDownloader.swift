@@ -49,11 +49,15 @@ public struct CandidateDownloader: Sendable {
         self.budgets = budgets
     }
 
+    /// Slots a download may miss in a row (the machine too busy to send it in time) before it gives up.
+    static let lateAttempts = 5
+
     /// `throttleStatuses`: how the image's host says "slow down" (the provider's image host).
     public func fetch(_ url: String, provider: ProviderID?, throttleStatuses: Set<Int>) async -> Result<AcceptedImage, CandidateRefusal> {
         let rule = budgets.rule(for: url)
         let throttleStatuses = throttleStatuses.union(rule?.throttleStatuses ?? [])
         let response: OutboundResponse
+        var late = 0
         while true {
             var slot: ProviderBudget.Slot?
             if let rule {
@@ -76,8 +80,11 @@ public struct CandidateDownloader: Sendable {
             } catch {
                 switch error {
                 case .late:
-                    // Not sent: it could not leave within its slot. A new slot, as if it had not asked yet.
-                    continue
+                    // Not sent: it could not leave within its slot. A new slot, as if it had not asked yet; a
+                    // machine too busy for several slots in a row is our side's trouble, and the task's retry.
+                    late += 1
+                    if late < Self.lateAttempts { continue }
+                    return .failure(.init(kind: .interrupted, reason: "could not leave within its rate-budget slot \(late) times in a row (the machine is overloaded)"))
                 case .blockedAddress, .invalidURL, .tooManyRedirects:
                     return .failure(.init(kind: .unusable, reason: error.description))
                 case .responseTooLarge:
