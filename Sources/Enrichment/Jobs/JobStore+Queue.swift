@@ -18,9 +18,7 @@ extension JobStore {
     /// the queued tasks only (the prefix of the `state_priority_turn_dueAt` index), so its cost follows the
     /// queue's length, not the history of finished tasks.
     public func queuedCounts(now: Date = Date()) async throws -> [MediaType: [QueuedState: Int]] {
-        let reply = try await database.command([
-            "aggregate": .string(Self.tasksCollection),
-            "pipeline": [
+        let groups = try await tasks.aggregate([
                 ["$match": ["state": .string(JobItem.State.queued.rawValue)]],
                 ["$group": [
                     "_id": [
@@ -33,15 +31,13 @@ extension JobStore {
                     ],
                     "n": ["$sum": 1],
                 ]],
-            ],
-            "cursor": [:],
         ])
         var counts: [MediaType: [QueuedState: Int]] = [:]
         for mediaType in MediaType.allCases {
             counts[mediaType] = Dictionary(uniqueKeysWithValues: QueuedState.allCases.map { ($0, 0) })
         }
-        for group in reply["cursor"]?.documentValue?["firstBatch"]?.arrayValue ?? [] {
-            guard let group = group.documentValue, let key = group["_id"]?.documentValue,
+        for group in groups {
+            guard let key = group["_id"]?.documentValue,
                   let mediaType = key["mediaType"]?.stringValue.flatMap(MediaType.init(rawValue:)),
                   let state = key["state"]?.stringValue.flatMap(QueuedState.init(rawValue:)) else { continue }
             counts[mediaType, default: [:]][state, default: 0] += Int(group["n"]?.int64Value ?? 0)

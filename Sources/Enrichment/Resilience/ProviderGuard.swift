@@ -126,7 +126,9 @@ public actor ProviderGuard {
 
     /// The breaker's state now (no database read, unlike `status()`).
     public func breakerState() -> CircuitBreaker.Status.StateName {
-        breaker.tick(at: now)
+        let at = now
+        // Through `changingBreaker`, so a scrape that moves it from open to half-open logs the change.
+        changingBreaker { $0.tick(at: at) }
         return breaker.status.state
     }
 

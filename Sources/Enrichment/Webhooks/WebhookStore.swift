@@ -86,6 +86,8 @@ public struct WebhookStore: Sendable {
             .init(name: "owner", keys: ["owner": 1]),
             .init(name: "endpointId_createdAt", keys: ["endpointId": 1, "createdAt": -1]),
             .init(name: "createdAt", keys: ["createdAt": 1]),
+            // The oldest pending delivery (a metric read at every scrape), without walking delivered ones.
+            .init(name: "status_createdAt", keys: ["status": 1, "createdAt": 1]),
         ])
         // Replays page through events by (timestamp, _id); pruning uses its prefix. (Databases made before
         // it also have a `timestamp` index, left alone.)
