@@ -34,7 +34,7 @@ extension EntityRepository {
 
     /// The `limit` most common failure reasons among at most `sample` failed entities (`failed`, then
     /// `permanent`, in key order on the `status_id` index), most common first: the work stays bounded
-    /// however many entities failed. `examined` is how many entities were grouped.
+    /// however many entities failed. `examined` is how many entities were grouped (the sample, or fewer).
     public func failureGroups(sample: Int, limit: Int) async throws -> (examined: Int, groups: [FailureGroup]) {
         let failed: BSONDocument = ["status": ["$in": [.string(EntityStatus.failed.rawValue), .string(EntityStatus.permanent.rawValue)]]]
         let documents = try await collection.aggregate([
@@ -48,27 +48,25 @@ extension EntityRepository {
                 "last": ["$max": "$imageLookup.lookupAttemptedAt"],
             ]],
             ["$sort": ["n": -1, "_id": 1]],
-            ["$limit": .int64(Int64(limit))],
         ])
-        let groups = documents.map { group in
+        // Every group of the sample comes back (at most `sample` of them), so the entities examined are their
+        // sum: no count of every failed entity.
+        let examined = documents.reduce(0) { $0 + Int($1["n"]?.int64Value ?? 0) }
+        let groups = documents.prefix(limit).map { group in
             let types = Set((group["mediaTypes"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(MediaType.init(rawValue:)) })
             return FailureGroup(reason: group["_id"]?.stringValue, count: Int(group["n"]?.int64Value ?? 0),
                                 permanent: group["permanent"]?.boolValue ?? false,
                                 mediaTypes: MediaType.allCases.filter(types.contains), lastLookupAt: group["last"]?.dateValue)
         }
-        let examined = min(sample, try await collection.countDocuments(failed))
         return (examined, groups)
     }
 
-    /// One entity showing each of the stored covers `ids` (on the `coverImage_id` index), by cover id.
+    /// One entity showing each of the stored covers `ids` (on the `coverImage_id` index), by cover id: a
+    /// read of one document per cover, so a cover many entities share does not crowd the others out.
     public func showing(covers ids: [String]) async throws -> [String: Entity] {
-        guard !ids.isEmpty else { return [:] }
-        let documents = try await collection.find(["coverImage.id": ["$in": .array(ids.map(BSONValue.string))]],
-                                                  options: .init(limit: ids.count * 4))
         var found: [String: Entity] = [:]
-        for document in documents {
-            let entity = try decode(document)
-            if let id = entity.coverImage?.id, found[id] == nil { found[id] = entity }
+        for id in Set(ids) {
+            if let document = try await collection.findOne(["coverImage.id": .string(id)]) { found[id] = try decode(document) }
         }
         return found
     }

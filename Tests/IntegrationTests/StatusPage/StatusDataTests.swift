@@ -127,4 +127,27 @@ struct StatusDataTests {
             #expect(top.groups.map(\.reason) == ["a: timeout"])
         }
     }
+
+    @Test("each latest cover is shown with an entity, however many entities share another cover")
+    func sharedCovers() async throws {
+        try await TestDatabase.with("summary") { database in
+            let repository = EntityRepository(database: database)
+            try await repository.ensureIndexes()
+            func cover(_ id: String) -> CoverImage {
+                CoverImage(id: id, sha256: id, contentType: "image/jpeg", width: 300, height: 450, bytes: 1000, provider: "tmdb",
+                           sourceUrl: "https://example.org/\(id).jpg", createdAt: Date())
+            }
+            // Twenty movies share one poster; one book has its own cover.
+            let shared = (0..<20).map { (EntityKey(mediaType: .movies, id: "m\($0)"), cover("shared")) }
+            for (key, image) in shared + [(EntityKey(mediaType: .books, id: "b0"), cover("own"))] {
+                _ = try await repository.upsert(key, EntityDraft(title: key.id))
+                try await repository.recordLookup(key, coverImage: image, imageLookup: ImageLookup(
+                    lookupAttemptedAt: Date(), failureReason: nil, permanentFailure: false), existingCover: false)
+            }
+            let shown = try await repository.showing(covers: ["shared", "own", "gone"])
+            #expect(shown["shared"]?.key.mediaType == .movies)
+            #expect(shown["own"]?.key == EntityKey(mediaType: .books, id: "b0"), "\(shown.keys)")
+            #expect(shown["gone"] == nil)
+        }
+    }
 }
