@@ -358,7 +358,7 @@ public struct JobStore: Sendable {
     }
 
     /// Where an outbox event waits: the task or the job whose state change made it.
-    enum EventSource: Sendable, Equatable {
+    enum EventSource: Sendable, Hashable {
         case task(String)
         case job(String)
     }
@@ -373,8 +373,8 @@ public struct JobStore: Sendable {
     }
 
     /// A job's entity events not yet relayed.
-    func pendingEntityEvents(of jobID: String) async throws -> [(source: EventSource, event: WebhookEvent)] {
-        Self.outboxEvents(try await tasks.find(["relay": true, "jobId": .string(jobID)]), source: EventSource.task)
+    func pendingEntityEvents(of jobID: String, limit: Int) async throws -> [(source: EventSource, event: WebhookEvent)] {
+        Self.outboxEvents(try await tasks.find(["relay": true, "jobId": .string(jobID)], options: .init(limit: limit)), source: EventSource.task)
     }
 
     private static func outboxEvents(_ documents: [BSONDocument], source: (String) -> EventSource) -> [(source: EventSource, event: WebhookEvent)] {

@@ -130,11 +130,12 @@ public final class WebhookDispatcher: Sendable {
         for item in try await jobs.pendingEvents(limit: limit) {
             if item.event.type == .jobCompleted {
                 // The job's last entity events may have been written after this batch's tasks were read:
-                // they go first, so a job's stream never sees its end before all of its entities.
-                for straggler in try await jobs.pendingEntityEvents(of: item.event.jobID)
-                where !pending.contains(where: { $0.source == straggler.source }) {
-                    pending.append(straggler)
-                }
+                // they go first, so a job's stream never sees its end before all of its entities. At most a
+                // batch of them: when there are more, the job's own event waits for a later round.
+                let stragglers = try await jobs.pendingEntityEvents(of: item.event.jobID, limit: limit)
+                let known = Set(pending.map(\.source))
+                pending.append(contentsOf: stragglers.filter { !known.contains($0.source) })
+                if stragglers.count == limit { continue }
             }
             pending.append(item)
         }
